@@ -1,0 +1,1 @@
+"""Reception client core: business rules, routines and queries. Never imports Qt."""

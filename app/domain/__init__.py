@@ -1,0 +1,1 @@
+"""Pure domain rules: identity numbers, money, periods, pricing arithmetic."""

@@ -1,0 +1,56 @@
+"""Typed, user-facing errors. Every message is Swedish and says what to do.
+
+The UI shows `str(error)` as is; `field` names the input the error belongs to,
+so a wizard page can put the message next to that field.
+"""
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A failure the receptionist can understand and act on. Nothing was written."""
+
+    title = "Det gick inte"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+class ValidationError(UserError):
+    """Bad input: a field has a value the rules do not accept."""
+
+    title = "Felaktig uppgift"
+
+
+class NotAllowed(UserError):
+    """The logged-in user lacks the right for this action."""
+
+    title = "Behörighet saknas"
+
+
+class Conflict(UserError):
+    """Someone else changed the data first (card taken, pre-order used, ...)."""
+
+    title = "Uppgifterna har ändrats"
+
+
+class NotFound(UserError):
+    title = "Hittades inte"
+
+
+class DatabaseUnavailable(UserError):
+    """The database cannot be reached or opened; an environmental fault, not a bug."""
+
+    title = "Databasen kan inte nås"
+
+
+class SchemaTooNew(UserError):
+    title = "Databasen är för ny"
+
+
+class CorruptDatabase(UserError):
+    title = "Databasfilen är skadad"

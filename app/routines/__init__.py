@@ -1,0 +1,1 @@
+"""routines of the reception core."""
