@@ -1,0 +1,42 @@
+"""What the core needs from the outside, injected once at the composition root."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import Clock
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user on a desk: who writes, with which rights, at which till."""
+
+    user_id: int
+    username: str
+    full_name: str
+    rights: frozenset[str]
+    desk: str = "Kassa 1"
+
+
+@dataclass
+class Core:
+    """Session factory + clock + this desk. Routines and queries get this, nothing global."""
+
+    sessions: sessionmaker[Session]
+    clock: Clock
+    desk: str = "Kassa 1"
+    till_enabled: bool = True
+
+    @property
+    def engine(self):
+        return self.sessions.kw["bind"]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def write_session(self) -> Session:
+        """A session whose transaction takes the write lock at once on SQLite (BEGIN IMMEDIATE),
+        so two desks writing at the same time wait for each other instead of failing."""
+        return self.sessions(bind=self.engine.execution_options(reception_write=True))

@@ -1,0 +1,55 @@
+"""Engine and session factory for the embedded SQLite file and shared PostgreSQL.
+
+SQLite gets WAL, foreign keys and a busy timeout on every connection; both
+databases use the same models and the same code paths.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+pysqlite:///{path}"
+
+
+def make_engine(url: str, *, password: str | None = None, echo: bool = False) -> Engine:
+    """Create an engine. A PostgreSQL password comes from the keyring, never from the URL file."""
+    parsed = make_url(url)
+    if password is not None and parsed.password is None:
+        parsed = parsed.set(password=password)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, echo=echo, connect_args={"timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every sqlite test
+            # Let SQLAlchemy manage transactions (BEGIN) itself; see SQLAlchemy's pysqlite notes.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=15000")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover
+            # IMMEDIATE takes the write lock at the start, so two desks never deadlock mid-routine.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("reception_write") else "BEGIN")
+
+        return engine
+    return create_engine(
+        parsed,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=4,
+        max_overflow=4,
+        connect_args={"connect_timeout": 5, "application_name": "reception"},
+    )
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,147 @@
+"""Open a database for the app: check it, back it up, upgrade the schema.
+
+Start-up faults are *environmental*, not bugs, and end as typed UserErrors with
+a Swedish message (and nothing changed): an invalid or unreachable URL, a file
+that is not an SQLite database, or a schema newer than this program knows.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import exc, inspect
+from sqlalchemy.engine import Engine, make_url
+
+from app.errors import CorruptDatabase, DatabaseUnavailable, SchemaTooNew
+from db.engine import make_engine
+
+log = logging.getLogger("reception.db")
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        magic = fh.read(16)
+    if magic != SQLITE_MAGIC:
+        raise CorruptDatabase(
+            f"Filen {path} är ingen Reception-databas (den är skadad eller av ett annat slag). "
+            "Den har inte ändrats. Återställ en säkerhetskopia eller starta med en annan fil."
+        )
+
+
+def backup_sqlite(path: Path, label: str, now: datetime) -> Path:
+    """Copy the SQLite file with SQLite's own backup API (consistent even in WAL mode)."""
+    target = path.with_name(f"{path.stem}.{now:%Y%m%d-%H%M%S}.{label}.bak{path.suffix}")
+    src = sqlite3.connect(str(path))
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def open_database(url: str, *, password: str | None = None, upgrade: bool = True,
+                  now: datetime | None = None) -> Engine:
+    """Return a ready engine at the head schema, or raise a Swedish UserError."""
+    now = now or datetime.now(timezone.utc)
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except exc.ArgumentError:
+        raise DatabaseUnavailable(
+            f"Databasadressen ”{url}” går inte att tolka. Ange t.ex. "
+            "postgresql+psycopg://användare@server/databas eller låt fältet vara tomt för den lokala databasen."
+        ) from None
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable(
+            f"Databastypen ”{backend}” stöds inte. Använd den lokala databasen (SQLite) eller PostgreSQL."
+        )
+    path = _sqlite_path(url)
+    if path is not None:
+        _check_sqlite_file(path)
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = make_engine(url, password=password)
+    except (exc.ArgumentError, ImportError) as err:
+        raise DatabaseUnavailable(f"Databasadressen går inte att använda: {err}") from None
+    try:
+        with engine.connect() as conn:
+            if path is not None:
+                try:
+                    conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+                except exc.DatabaseError:
+                    raise CorruptDatabase(
+                        f"Databasfilen {path} är skadad och kan inte läsas. Den har inte ändrats. "
+                        "Återställ en säkerhetskopia."
+                    ) from None
+            current = MigrationContext.configure(conn).get_current_revision()
+            has_tables = bool(inspect(conn).get_table_names())
+    except exc.OperationalError as err:
+        engine.dispose()
+        where = parsed.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(
+            f"Det går inte att ansluta till databasen {where}. Kontrollera att servern är igång, "
+            f"att adressen stämmer och att nätverket fungerar.\n\nTekniskt fel: {str(err.orig).strip()}"
+        ) from None
+    except CorruptDatabase:
+        engine.dispose()
+        raise
+    if current is not None and current not in known_revisions():
+        engine.dispose()
+        raise SchemaTooNew(
+            f"Databasen har en nyare version ({current}) än den här versionen av Reception känner till. "
+            "Uppdatera programmet. Databasen har inte ändrats."
+        )
+    if current is None and has_tables:
+        engine.dispose()
+        raise CorruptDatabase(
+            "Databasen innehåller tabeller men ingen versionsuppgift – den hör inte till Reception. "
+            "Den har inte ändrats."
+        )
+    head = head_revision()
+    if current != head and upgrade:
+        if path is not None and current is not None:
+            backup = backup_sqlite(path, f"före-{head}", now)
+            log.info("Backed up %s to %s before upgrading the schema", path, backup)
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        log.info("Database schema upgraded from %s to %s", current, head)
+    return engine
