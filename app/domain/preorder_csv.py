@@ -214,6 +214,8 @@ def parse_preorder_csv(data: bytes, today: date) -> ImportPreview:
     """Parse the bytes of a pre-order file and check every row. Pure; raises ValidationError."""
     _reject_non_csv(data)
     text, encoding = _decode(data)
+    if "\x00" in text:  # a NUL character in a file with a BOM: not text either
+        raise ValidationError(MSG_BINARY, field="fil")
     text = unicodedata.normalize("NFC", text)
 
     delimiter, records = _split_records(text)

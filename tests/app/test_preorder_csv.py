@@ -687,3 +687,9 @@ def test_utf16_bom_with_truncated_data_is_refused():
     assert rejection(codecs.BOM_UTF16_LE + "Ada".encode("utf-16-le") + b"\x00\xd8") == (
         "Filen är märkt som UTF-16 (Unicode-text) men innehåller tecken som inte går att läsa. "
         "Spara den som CSV igen.")
+
+
+def test_nul_character_behind_a_bom_is_binary():
+    text = "Ada Ek;19850709-9805;ada@example.se\n\x00\x00\x00\n"
+    assert rejection(codecs.BOM_UTF16_LE + text.encode("utf-16-le")) == MSG_BINARY
+    assert rejection(codecs.BOM_UTF8 + text.encode("utf-8")) == MSG_BINARY
