@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import time
 import unicodedata
 import zipfile
 from datetime import date, timedelta
@@ -636,10 +635,10 @@ def test_preview_row_ok():
     assert not PreviewRow(1, [], "", None, None, None, ["Namn saknas"]).ok
 
 
-# --- speed ---------------------------------------------------------------------------------
+# --- size (timing is measured in benchmarks/, not asserted here) -----------------------------
 
 
-def test_ten_thousand_rows_parse_well_under_a_second():
+def test_ten_thousand_rows_all_parse():
     start_day = date(1950, 1, 1)
     lines = ["Namn;Personnummer;E-post"]
     for i in range(10_000):
@@ -648,12 +647,9 @@ def test_ten_thousand_rows_parse_well_under_a_second():
         lines.append(f"Åsa Öberg;{born.year // 100}{pnr[:6]}-{pnr[6:]};asa.{i}@exempel.se")
     data = ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
-    started = time.perf_counter()
     preview = parse_preorder_csv(data, TODAY)
-    elapsed = time.perf_counter() - started
 
     assert len(preview.valid_rows) == 10_000 and preview.invalid_rows == []
-    assert elapsed < 1.0, f"10 000 rows took {elapsed:.2f} s"
 
 
 # --- reading the file ----------------------------------------------------------------------
