@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
 from devices.camera import DEFAULT_MAX_FPS, Source, run_frame_loop
@@ -69,6 +69,9 @@ class CameraWorker(QObject):
         # Explicitly queued: these are emitted on the worker thread and must run on ours.
         self._frame_from_worker.connect(self._deliver_frame, Qt.ConnectionType.QueuedConnection)
         self._failure_from_worker.connect(self._deliver_failure, Qt.ConnectionType.QueuedConnection)
+        app = QCoreApplication.instance()
+        if app is not None:  # never leave a thread holding the camera when the program ends
+            app.aboutToQuit.connect(self.stop)
 
     def start(self, source: Source) -> None:
         """Open `source` on a worker thread and start delivering frames (stops a running capture first)."""

@@ -331,6 +331,11 @@ def test_jpeg_dimensions_of_progressive_and_baseline_jpegs():
         assert jpeg_dimensions(data.tobytes()) == (77, 123)
 
 
+def test_jpeg_dimensions_skips_fill_bytes_and_markers_without_length():
+    header = b"\xff\xd8" + b"\xff\x01" + b"\xff\xff\xff\xc0\x00\x11\x08\x00\x10\x00\x20\x03" + bytes(9)
+    assert jpeg_dimensions(header) == (32, 16)
+
+
 @pytest.mark.parametrize("data", [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8", b"\xff\xd8\xff\xe0\x00\x10JFIF", b"\xff\xd8\x00\x00"])
 def test_jpeg_dimensions_rejects_what_is_not_a_complete_jpeg(data: bytes):
     with pytest.raises(ValueError):
@@ -369,6 +374,14 @@ def test_text_file_is_not_a_photo(tmp_path: Path):
 def test_broken_or_unsupported_image_file_is_refused(tmp_path: Path, content: bytes):
     path = tmp_path / "trasig.png"
     path.write_bytes(content)
+    with pytest.raises(CameraError, match="Filen går inte att läsa som en bild"):
+        load_image_file_as_portrait_jpeg(path)
+
+
+@pytest.mark.parametrize("extension", [".webp", ".tiff"])
+def test_other_image_formats_are_refused(tmp_path: Path, extension: str):
+    # OpenCV could decode these, but a photo file is JPEG, PNG or BMP; fewer decoders see user files.
+    path = write_image(tmp_path / f"bild{extension}", extension)
     with pytest.raises(CameraError, match="Filen går inte att läsa som en bild"):
         load_image_file_as_portrait_jpeg(path)
 
