@@ -1,0 +1,478 @@
+"""Settings of this desk (this PC): card reader, camera, country, till, database URL.
+
+Business settings live in the database and are shared by all desks; these few
+describe the hardware and connection of one PC and live in QSettings.
+`DeskSettings` reads and writes them with types and defaults over an injected
+QSettings; `DeskSettingsDialog` ("Inställningar för den här datorn") edits
+them and writes only when the receptionist presses OK.
+
+Passwords never live here: the database password is kept in the OS keyring.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtGui import QIntValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from serial.tools import list_ports as serial_list_ports
+from serial.tools.list_ports_common import ListPortInfo
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from app.errors import ValidationError
+
+log = logging.getLogger("reception.settings")
+
+READER_TYPES = ("none", "serial", "wedge")
+FRAMINGS = ("line", "rdm6300")
+COUNTRIES = ("SE", "NO", "FI")
+COMMON_BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+MAX_CAMERA_INDEX = 15
+
+
+class DeskSettings:
+    """Typed access to this desk's settings in a QSettings store.
+
+    Values that are missing or unreadable (edited by hand, written by an older
+    version) fall back to the default rather than stopping the program.
+    """
+
+    GROUP = "desk"
+
+    def __init__(self, settings: QSettings) -> None:
+        self._settings = settings
+
+    @property
+    def qsettings(self) -> QSettings:
+        return self._settings
+
+    def sync(self) -> None:
+        self._settings.sync()
+
+    # -- raw access with defaults -------------------------------------------
+
+    def _key(self, name: str) -> str:
+        return f"{self.GROUP}/{name}"
+
+    def _get_str(self, name: str, default: str) -> str:
+        value = self._settings.value(self._key(name), default)
+        return default if value is None else str(value)
+
+    def _get_choice(self, name: str, allowed: Sequence[str], default: str) -> str:
+        value = self._get_str(name, default)
+        if value not in allowed:
+            log.warning("Desk setting %s has unknown value %r; using %r", name, value, default)
+            return default
+        return value
+
+    def _get_int(self, name: str, default: int) -> int:
+        value = self._settings.value(self._key(name), default)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            log.warning("Desk setting %s is not a number (%r); using %r", name, value, default)
+            return default
+
+    def _get_bool(self, name: str, default: bool) -> bool:
+        value = self._settings.value(self._key(name), default)
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        log.warning("Desk setting %s is not true/false (%r); using %r", name, value, default)
+        return default
+
+    def _set(self, name: str, value: object) -> None:
+        self._settings.setValue(self._key(name), value)
+
+    @staticmethod
+    def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
+
+    # -- the settings --------------------------------------------------------
+
+    @property
+    def reader_type(self) -> str:
+        """'none', 'serial' (COM port) or 'wedge' (keyboard-emulating reader)."""
+        return self._get_choice("reader_type", READER_TYPES, "wedge")
+
+    @reader_type.setter
+    def reader_type(self, value: str) -> None:
+        self._check_choice("reader_type", value, READER_TYPES)
+        self._set("reader_type", value)
+
+    @property
+    def serial_port(self) -> str:
+        return self._get_str("serial_port", "")
+
+    @serial_port.setter
+    def serial_port(self, value: str) -> None:
+        self._set("serial_port", value.strip())
+
+    @property
+    def baud_rate(self) -> int:
+        return self._get_int("baud_rate", 9600)
+
+    @baud_rate.setter
+    def baud_rate(self, value: int) -> None:
+        if value <= 0:
+            raise ValueError("baud_rate must be positive")
+        self._set("baud_rate", int(value))
+
+    @property
+    def framing(self) -> str:
+        """'line' (ASCII ended by CR/LF) or 'rdm6300' (125 kHz STX/ETX frames)."""
+        return self._get_choice("framing", FRAMINGS, "line")
+
+    @framing.setter
+    def framing(self, value: str) -> None:
+        self._check_choice("framing", value, FRAMINGS)
+        self._set("framing", value)
+
+    @property
+    def camera_index(self) -> int:
+        """OpenCV camera index; -1 means this desk has no camera."""
+        value = self._get_int("camera_index", 0)
+        return value if value >= -1 else -1
+
+    @camera_index.setter
+    def camera_index(self, value: int) -> None:
+        if value < -1:
+            raise ValueError("camera_index must be -1 (no camera) or an index")
+        self._set("camera_index", int(value))
+
+    @property
+    def default_country(self) -> str:
+        return self._get_choice("default_country", COUNTRIES, "SE")
+
+    @default_country.setter
+    def default_country(self, value: str) -> None:
+        self._check_choice("default_country", value, COUNTRIES)
+        self._set("default_country", value)
+
+    @property
+    def till_enabled(self) -> bool:
+        """Kassakoppling: whether sales on this desk go through a till."""
+        return self._get_bool("till_enabled", True)
+
+    @till_enabled.setter
+    def till_enabled(self, value: bool) -> None:
+        self._set("till_enabled", bool(value))
+
+    @property
+    def desk_name(self) -> str:
+        return self._get_str("desk_name", "Kassa 1")
+
+    @desk_name.setter
+    def desk_name(self, value: str) -> None:
+        self._set("desk_name", value.strip())
+
+    @property
+    def database_url(self) -> str:
+        """SQLAlchemy URL without password; '' means the embedded SQLite database."""
+        return self._get_str("database_url", "")
+
+    @database_url.setter
+    def database_url(self, value: str) -> None:
+        self._set("database_url", value.strip())
+
+
+def check_database_url(text: str) -> None:
+    """Raise ValidationError unless `text` is empty or a password-free PostgreSQL/SQLite URL."""
+    text = text.strip()
+    if not text:
+        return
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise ValidationError(
+            "Databas-URL:en går inte att tolka. Exempel: postgresql://kassa@server/reception",
+            field="database_url",
+        ) from None
+    if url.get_backend_name() not in ("postgresql", "sqlite"):
+        raise ValidationError(
+            "Databas-URL:en måste gälla PostgreSQL (postgresql://…) eller SQLite (sqlite:///…).",
+            field="database_url",
+        )
+    if url.password:
+        raise ValidationError(
+            "Skriv inte lösenordet i databas-URL:en – det sparas i datorns nyckelring.",
+            field="database_url",
+        )
+
+
+ListPorts = Callable[[], Sequence[ListPortInfo]]
+
+_READER_CHOICES = (("Ingen", "none"), ("Seriell (COM-port)", "serial"), ("Tangentbordsemulerande", "wedge"))
+_FRAMING_CHOICES = (("Radslut (ASCII)", "line"), ("RFID 125 kHz (RDM6300)", "rdm6300"))
+_COUNTRY_CHOICES = (("Sverige", "SE"), ("Norge", "NO"), ("Finland", "FI"))
+
+DATABASE_NOTE = (
+    "Lämna tomt för den lokala databasen på den här datorn. "
+    "Lösenordet skrivs aldrig här – det sparas i datorns nyckelring."
+)
+PORT_MISSING_NOTE = "Porten finns inte på datorn just nu."
+
+
+def _fill_choices(combo: QComboBox, choices: Sequence[tuple[str, str]]) -> None:
+    for text, value in choices:
+        combo.addItem(text, value)
+
+
+def _select_data(combo: QComboBox, value: str) -> None:
+    index = combo.findData(value)
+    combo.setCurrentIndex(max(index, 0))
+
+
+class DeskSettingsDialog(QDialog):
+    """Inställningar för den här datorn. Writes to `settings` only on OK."""
+
+    def __init__(
+        self,
+        settings: DeskSettings,
+        parent: QWidget | None = None,
+        *,
+        list_ports: ListPorts | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._list_ports = list_ports or serial_list_ports.comports
+        self._port_descriptions: dict[str, str] = {}
+        self.setWindowTitle("Inställningar för den här datorn")
+
+        self.reader_type_combo = QComboBox()
+        _fill_choices(self.reader_type_combo, _READER_CHOICES)
+
+        self.port_combo = QComboBox()
+        self.port_combo.setEditable(True)
+        self.port_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.refresh_ports_button = QPushButton("&Uppdatera")
+        self.refresh_ports_button.setToolTip("Läs om listan över portar på datorn")
+        self.port_note = QLabel()
+        self.port_note.setWordWrap(True)
+
+        self.baud_combo = QComboBox()
+        self.baud_combo.setEditable(True)
+        self.baud_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for rate in COMMON_BAUD_RATES:
+            self.baud_combo.addItem(str(rate))
+        self.baud_combo.setValidator(QIntValidator(1, 4_000_000, self.baud_combo))
+
+        self.framing_combo = QComboBox()
+        _fill_choices(self.framing_combo, _FRAMING_CHOICES)
+
+        self.camera_spin = QSpinBox()
+        self.camera_spin.setRange(-1, MAX_CAMERA_INDEX)
+        self.camera_spin.setSpecialValueText("Ingen kamera")
+
+        self.country_combo = QComboBox()
+        _fill_choices(self.country_combo, _COUNTRY_CHOICES)
+
+        self.till_check = QCheckBox("Sälj via kassan på den här datorn")
+        self.desk_name_edit = QLineEdit()
+
+        self.database_url_edit = QLineEdit()
+        database_note = QLabel(DATABASE_NOTE)
+        database_note.setWordWrap(True)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.hide()
+
+        self.button_box = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.button_box.button(QDialogButtonBox.StandardButton.Ok).setText("OK")
+        self.button_box.button(QDialogButtonBox.StandardButton.Cancel).setText("Avbryt")
+        self.button_box.accepted.connect(self.accept)
+        self.button_box.rejected.connect(self.reject)
+
+        port_row = QHBoxLayout()
+        port_row.addWidget(self.port_combo, 1)
+        port_row.addWidget(self.refresh_ports_button)
+
+        form = QFormLayout()
+        self._add_row(form, "&Kortläsare", self.reader_type_combo)
+        self._add_row(form, "&Port", self.port_combo, port_row)
+        form.addRow("", self.port_note)
+        self._add_row(form, "&Hastighet (baud)", self.baud_combo)
+        self._add_row(form, "&Ramformat", self.framing_combo)
+        self._add_row(form, "Kam&era", self.camera_spin)
+        self._add_row(form, "Förvalt &land", self.country_combo)
+        self._add_row(form, "Kassak&oppling", self.till_check)
+        self._add_row(form, "Kassans &namn", self.desk_name_edit)
+        self._add_row(form, "&Databas-URL", self.database_url_edit)
+        form.addRow("", database_note)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.button_box)
+
+        self.reader_type_combo.currentIndexChanged.connect(self._update_enabled)
+        self.till_check.toggled.connect(self._update_enabled)
+        self.refresh_ports_button.clicked.connect(self.refresh_ports)
+        self.port_combo.currentTextChanged.connect(self._update_port_note)
+
+        self.load()
+
+    @staticmethod
+    def _add_row(form: QFormLayout, text: str, field: QWidget, layout: QHBoxLayout | None = None) -> None:
+        label = QLabel(text)
+        label.setBuddy(field)
+        if layout is None:
+            form.addRow(label, field)
+        else:
+            form.addRow(label, layout)
+
+    # -- load / check / save -------------------------------------------------
+
+    def load(self) -> None:
+        s = self._settings
+        _select_data(self.reader_type_combo, s.reader_type)
+        self.refresh_ports()
+        self.port_combo.setCurrentText(s.serial_port)
+        self.baud_combo.setCurrentText(str(s.baud_rate))
+        _select_data(self.framing_combo, s.framing)
+        self.camera_spin.setValue(s.camera_index)
+        _select_data(self.country_combo, s.default_country)
+        self.till_check.setChecked(s.till_enabled)
+        self.desk_name_edit.setText(s.desk_name)
+        self.database_url_edit.setText(s.database_url)
+        self._update_enabled()
+        self._update_port_note()
+
+    def check(self) -> None:
+        """Raise ValidationError (Swedish message, `field` = attribute name) for bad input."""
+        if self.reader_type_combo.currentData() == "serial":
+            if not self.port_combo.currentText().strip():
+                raise ValidationError(
+                    "Välj vilken port kortläsaren sitter på, eller välj en annan typ av kortläsare.",
+                    field="port_combo",
+                )
+            baud = self.baud_combo.currentText().strip()
+            if not baud.isdigit() or int(baud) <= 0:
+                raise ValidationError(
+                    "Ange hastigheten som ett heltal, t.ex. 9600.", field="baud_combo"
+                )
+        if self.till_check.isChecked() and not self.desk_name_edit.text().strip():
+            raise ValidationError(
+                "Ange kassans namn när kassakoppling är vald.", field="desk_name_edit"
+            )
+        try:
+            check_database_url(self.database_url_edit.text())
+        except ValidationError as error:
+            raise ValidationError(error.message, field="database_url_edit") from None
+
+    def save(self) -> None:
+        s = self._settings
+        s.reader_type = self.reader_type_combo.currentData()
+        s.serial_port = self.port_combo.currentText()
+        baud = self.baud_combo.currentText().strip()
+        if baud.isdigit() and int(baud) > 0:
+            s.baud_rate = int(baud)
+        s.framing = self.framing_combo.currentData()
+        s.camera_index = self.camera_spin.value()
+        s.default_country = self.country_combo.currentData()
+        s.till_enabled = self.till_check.isChecked()
+        s.desk_name = self.desk_name_edit.text()
+        s.database_url = self.database_url_edit.text()
+        s.sync()
+
+    @Slot()
+    def accept(self) -> None:
+        try:
+            self.check()
+        except ValidationError as error:
+            self.show_error(error)
+            return
+        self.save()
+        super().accept()
+
+    def show_error(self, error: ValidationError) -> None:
+        self.error_label.setText(error.message)
+        self.error_label.show()
+        field = getattr(self, error.field, None) if error.field else None
+        if isinstance(field, QWidget):
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- ports ---------------------------------------------------------------
+
+    @Slot()
+    def refresh_ports(self) -> None:
+        """List the serial ports on this PC again, keeping what is typed."""
+        current = self.port_combo.currentText()
+        try:
+            ports = sorted(self._list_ports(), key=lambda p: p.device)
+        except OSError as exc:
+            log.warning("Listing serial ports failed: %s", exc)
+            ports = []
+        self._port_descriptions = {p.device: p.description or "" for p in ports}
+        self.port_combo.blockSignals(True)
+        self.port_combo.clear()
+        for port in ports:
+            self.port_combo.addItem(port.device)
+            self.port_combo.setItemData(
+                self.port_combo.count() - 1, port.description, Qt.ItemDataRole.ToolTipRole
+            )
+        self.port_combo.setCurrentText(current)
+        self.port_combo.blockSignals(False)
+        self._update_port_note()
+
+    @property
+    def listed_ports(self) -> list[str]:
+        return [self.port_combo.itemText(i) for i in range(self.port_combo.count())]
+
+    def _update_port_note(self) -> None:
+        port = self.port_combo.currentText().strip()
+        if not port or self.reader_type_combo.currentData() != "serial":
+            self.port_note.clear()
+        elif port in self._port_descriptions:
+            description = self._port_descriptions[port]
+            self.port_note.setText(description if description != "n/a" else "")
+        elif "://" in port:
+            self.port_note.clear()
+        else:
+            self.port_note.setText(PORT_MISSING_NOTE)
+
+    def _update_enabled(self) -> None:
+        serial = self.reader_type_combo.currentData() == "serial"
+        for widget in (self.port_combo, self.refresh_ports_button, self.baud_combo, self.framing_combo):
+            widget.setEnabled(serial)
+        self.desk_name_edit.setEnabled(self.till_check.isChecked())
+        self._update_port_note()
+
+    @classmethod
+    def ask(
+        cls,
+        parent: QWidget | None,
+        settings: DeskSettings,
+        *,
+        list_ports: ListPorts | None = None,
+    ) -> bool:
+        """Show the dialog modally; True when the receptionist saved with OK."""
+        dialog = cls(settings, parent, list_ports=list_ports)
+        try:
+            return dialog.exec() == QDialog.DialogCode.Accepted
+        finally:
+            dialog.deleteLater()
