@@ -60,6 +60,12 @@ def _check_sqlite_file(path: Path) -> None:
         )
 
 
+def _corrupt(path: Path) -> CorruptDatabase:
+    return CorruptDatabase(
+        f"Databasfilen {path} är skadad och kan inte läsas. Den har inte ändrats. Återställ en säkerhetskopia."
+    )
+
+
 def backup_sqlite(path: Path, label: str, now: datetime) -> Path:
     """Copy the SQLite file with SQLite's own backup API (consistent even in WAL mode)."""
     target = path.with_name(f"{path.stem}.{now:%Y%m%d-%H%M%S}.{label}.bak{path.suffix}")
@@ -106,14 +112,13 @@ def open_database(url: str, *, password: str | None = None, upgrade: bool = True
                 try:
                     conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
                 except exc.DatabaseError:
-                    raise CorruptDatabase(
-                        f"Databasfilen {path} är skadad och kan inte läsas. Den har inte ändrats. "
-                        "Återställ en säkerhetskopia."
-                    ) from None
+                    raise _corrupt(path) from None
             current = MigrationContext.configure(conn).get_current_revision()
             has_tables = bool(inspect(conn).get_table_names())
     except exc.OperationalError as err:
         engine.dispose()
+        if path is not None and "malformed" in str(err.orig):
+            raise _corrupt(path) from None
         where = parsed.render_as_string(hide_password=True)
         raise DatabaseUnavailable(
             f"Det går inte att ansluta till databasen {where}. Kontrollera att servern är igång, "
@@ -122,6 +127,11 @@ def open_database(url: str, *, password: str | None = None, upgrade: bool = True
     except CorruptDatabase:
         engine.dispose()
         raise
+    except exc.DatabaseError:
+        engine.dispose()
+        if path is None:
+            raise
+        raise _corrupt(path) from None
     if current is not None and current not in known_revisions():
         engine.dispose()
         raise SchemaTooNew(

@@ -1,0 +1,72 @@
+"""Start the GUI: QApplication, logging of Qt messages, crash dialog, database, log-in, main window."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from app.clock import Clock
+from app.errors import UserError
+from app.logging_setup import setup_logging
+from app.main import open_core, report_startup_error, resolve_url, seed_demo_if_empty
+from app.paths import user_data_dir, user_log_dir
+
+log = logging.getLogger("reception.ui")
+qt_log = logging.getLogger("reception.qt")
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _qt_message_handler(mode, context, message) -> None:
+    qt_log.log(_QT_LEVELS.get(mode, logging.WARNING), "%s", message)
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Reception")
+    app.setOrganizationName("Reception")
+    app.setApplicationDisplayName("Reception")
+    return app
+
+
+def desk_settings_store() -> QSettings:
+    path = user_data_dir() / "desk.ini"
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, str], None] | None = None) -> int:
+    from widgets.desk_settings import DeskSettings
+    from widgets.errors import install_excepthook, show_startup_error
+    from widgets.login import LoginDialog
+
+    app = application()
+    log_path = setup_logging(user_log_dir())
+    qInstallMessageHandler(_qt_message_handler)
+    desk = DeskSettings(desk_settings_store())
+    url = resolve_url(args, desk.database_url)
+    try:
+        core = open_core(url, clock, desk=args.desk or desk.desk_name, till_enabled=desk.till_enabled)
+    except UserError as err:
+        return report_startup_error(err, show_error or show_startup_error)
+    if args.demo:
+        seed_demo_if_empty(core)
+    hint = "Demo: logga in som reception, kundansvarig eller admin med lösenordet demo." if args.demo else ""
+    actor = LoginDialog.ask(core, hint=hint, username="reception" if args.demo else "")
+    if actor is None:
+        return 0
+    from widgets.main_window import MainWindow
+
+    install_excepthook(log_path)
+    window = MainWindow.create(core, actor, desk=desk, log_path=log_path)
+    window.show()
+    return app.exec()

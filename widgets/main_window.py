@@ -1,0 +1,209 @@
+"""The main window: search on the left, the person or organisation card on the right, the till (F4).
+
+Keyboard first: F2 puts the cursor in the search field, F4 opens the till,
+Ctrl+Q quits; a card swipe anywhere opens that card's person card.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from app.context import Actor, Core
+from app.errors import UserError
+from app.paths import user_data_dir
+from app.settings import load_settings
+from widgets.services import Bus, UiServices
+
+log = logging.getLogger("reception.ui")
+
+
+class WelcomePage(QWidget):
+    """What the right-hand side shows before a person is opened: how to start, in one glance."""
+
+    def __init__(self, services: UiServices) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        title = QLabel(f"Välkommen, {services.actor.full_name}")
+        title.setStyleSheet("font-size: 20pt; font-weight: 600;")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        text = QLabel("Dra kundens kort i kortläsaren, eller skriv personnummer, namn, kundnummer, kortnummer,\n"
+                      "telefon eller e-post i sökfältet (F2) och tryck Enter.")
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setStyleSheet("font-size: 12pt; color: #444;")
+        layout.addWidget(text)
+        layout.addStretch(2)
+
+
+class MainWindow(QMainWindow):
+    # Replaceable in tests: how an unknown card swipe is reported.
+    unknown_card_box = staticmethod(lambda parent, text: QMessageBox.information(parent, "Okänt kort", text))
+
+    def __init__(self, services: UiServices, *, log_path: Path | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.log_path = log_path
+        self.bus: Bus = services.bus
+        self.till_window = None
+        settings = self._settings()
+        self.setWindowTitle(f"{settings.club_name} – {services.actor.full_name} ({services.core.desk})")
+        self.resize(1280, 820)
+
+        from widgets.person_card import PersonCardWidget
+        from widgets.search_panel import SearchPanel
+
+        self.search_tabs = QTabWidget()
+        self.search_panel = SearchPanel(services)
+        self.search_tabs.addTab(self.search_panel, "&Personer")
+        self.stack = QStackedWidget()
+        self.welcome = WelcomePage(services)
+        self.person_card = PersonCardWidget(services, menu_actions=services.extra.setdefault("menu_actions", {}))
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.person_card)
+        splitter = QSplitter()
+        splitter.addWidget(self.search_tabs)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([420, 860])
+        self.setCentralWidget(splitter)
+        self._build_menus()
+        self.bus.open_person.connect(self.open_person)
+        self.bus.order_created.connect(self.open_order)
+        self.bus.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if services.cards is not None:
+            services.cards.card_read.connect(self.on_card_swiped)
+            services.cards.status_changed.connect(self.reader_status.setText)
+        self.statusBar().addPermanentWidget(self.reader_status)
+        db_label = QLabel(self._database_label())
+        self.statusBar().addPermanentWidget(db_label)
+        self.search_panel.setFocus()
+
+    # -- construction ------------------------------------------------------
+    @classmethod
+    def create(cls, core: Core, actor: Actor, *, desk=None, log_path: Path | None = None) -> "MainWindow":
+        """Composition: the bus, the card-reader hub from desk settings, the postal-code list."""
+        from PySide6.QtWidgets import QApplication
+
+        from app.postal import PostalCodes
+        from devices.hub import CardReaderHub
+
+        data_dir = user_data_dir()
+        services = UiServices(core=core, actor=actor, bus=Bus(), user_data_dir=data_dir, desk=desk,
+                              postal=PostalCodes.load(user_data_dir=data_dir))
+        services.cards = CardReaderHub()
+        window = cls(services, log_path=log_path)
+        if desk is not None:
+            services.cards.configure(desk, QApplication.instance())
+        return window
+
+    def _settings(self):
+        with self.services.core.sessions() as session:
+            return load_settings(session)
+
+    def _database_label(self) -> str:
+        engine = self.services.core.engine
+        if engine.dialect.name == "sqlite":
+            return f"Lokal databas: {Path(engine.url.database).name}"
+        return f"Delad databas: {engine.url.host}/{engine.url.database}"
+
+    def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        from PySide6.QtWidgets import QLabel as _Label
+
+        self.reader_status = _Label("")
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&Arkiv")
+        file_menu.addAction(self._action("&Inställningar för den här datorn…", self.edit_desk_settings))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Avsluta", self.close, "Ctrl+Q"))
+        customer = bar.addMenu("&Kund")
+        self.search_action = self._action("&Sök kund", self.focus_search, "F2")
+        customer.addAction(self.search_action)
+        self.till_action = self._action("&Kassa", self.show_till, "F4")
+        customer.addAction(self.till_action)
+        self.customer_menu = customer
+        help_menu = bar.addMenu("&Hjälp")
+        help_menu.addAction(self._action("&Uppdatera postnummer…", self.update_postal_codes))
+        help_menu.addAction(self._action("Var finns &loggfilen?", self.show_log_path))
+
+    # -- slots -------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.search_tabs.setCurrentWidget(self.search_panel)
+        self.search_panel.focus_search()
+
+    def open_person(self, person_id: int) -> None:
+        try:
+            self.person_card.show_person(person_id)
+        except UserError as err:
+            QMessageBox.warning(self, err.title, err.message)
+            return
+        self.stack.setCurrentWidget(self.person_card)
+
+    def on_card_swiped(self, card_number: str) -> None:
+        from app.queries.search import find_person_by_card
+
+        with self.services.core.sessions() as session:
+            found = find_person_by_card(session, card_number)
+        if found.person_id is None:
+            self.statusBar().showMessage(f"Okänt kort: {card_number}", 8000)
+            self.unknown_card_box(self, f"Kortet {card_number} finns inte i registret.\n\n"
+                                        "Sök fram kunden med personnummer eller namn i sökfältet (F2).")
+            self.focus_search()
+            return
+        self.open_person(found.person_id)
+
+    def show_till(self) -> None:
+        from widgets.till import TillWindow
+
+        if self.till_window is None:
+            self.till_window = TillWindow(self.services)
+        self.till_window.show()
+        self.till_window.raise_()
+        self.till_window.activateWindow()
+
+    def open_order(self, order_id: int) -> None:
+        self.show_till()
+
+    def edit_desk_settings(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from widgets.desk_settings import DeskSettingsDialog
+
+        desk = self.services.desk
+        if desk is None:
+            return
+        if DeskSettingsDialog.ask(self, desk):
+            if self.services.cards is not None:
+                self.services.cards.configure(desk, QApplication.instance())
+            self.services.core.till_enabled = desk.till_enabled
+            self.statusBar().showMessage("Inställningarna för den här datorn är sparade.", 8000)
+
+    def update_postal_codes(self) -> None:
+        from widgets.address_editor import update_postal_codes_from_file
+
+        update_postal_codes_from_file(self, self.services.postal, self.services.user_data_dir)
+
+    def show_log_path(self) -> None:
+        QMessageBox.information(self, "Loggfil", f"Loggfilen finns här:\n{self.log_path or 'ingen loggfil'}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.services.cards is not None:
+            self.services.cards.shutdown()
+        if self.till_window is not None:
+            self.till_window.close()
+        super().closeEvent(event)
