@@ -1,0 +1,56 @@
+"""Log-in dialog, crash dialog and the masking of personal numbers in the log."""
+import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from app.logging_setup import setup_logging
+from widgets.errors import CrashDialog
+from widgets.login import LoginDialog
+
+
+def test_login_with_the_right_password_gives_the_actor_with_rights(qtbot, sqlite_core):
+    dialog = LoginDialog(sqlite_core)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.username, "recep")
+    qtbot.keyClicks(dialog.password, "hemligt")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.result() == LoginDialog.DialogCode.Accepted
+    assert dialog.actor.username == "recep"
+    assert dialog.actor.rights == frozenset({"Kundrutiner", "Kassa"})
+
+
+def test_wrong_password_says_so_and_keeps_the_dialog_open(qtbot, sqlite_core):
+    dialog = LoginDialog(sqlite_core, username="recep")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.password, "fel")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.actor is None and dialog.isVisible()
+    assert dialog.error.text() == "Fel användarnamn eller lösenord."
+    assert dialog.username.text() == "recep"
+
+
+def test_crash_dialog_shows_the_log_path_and_copies_masked_details(qtbot, tmp_path):
+    dialog = CrashDialog("Traceback ...\nValueError: personnummer 198507099805", tmp_path / "reception.log")
+    qtbot.addWidget(dialog)
+    assert str(tmp_path / "reception.log") in dialog.message.text()
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    copied = QGuiApplication.clipboard().text()
+    assert "ValueError" in copied and "198507099805" not in copied and "19850709****" in copied
+
+
+def test_log_file_masks_personnummer_and_account_numbers(tmp_path):
+    path = setup_logging(tmp_path)
+    logger = logging.getLogger("reception.test")
+    logger.warning("Kund %s med konto %s", "19850709-9805", "8327 9912345678")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = path.read_text(encoding="utf-8")
+    assert "19850709-****" in text and "9805" not in text
+    assert "9912345678" not in text and "991234****" in text
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_reception", False)]:
+        root.removeHandler(handler)
+        handler.close()
