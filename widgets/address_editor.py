@@ -129,8 +129,6 @@ class AddressEditor(QWidget):
 
     def _apply_lookup(self, *, follow_country: bool) -> None:
         text = self.postal_code.text()
-        if not text.strip():
-            return
         chosen = self.current_country()
         result = self._postal.lookup(text, chosen, default_country=self._default_country)
         town = result.town

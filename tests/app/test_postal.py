@@ -200,3 +200,39 @@ def test_explicit_path_wins_and_reload_with_dir_switches_to_user_file(tmp_path):
     assert postal.lookup("11455", "SE").town == "Explicit"
     postal.reload(tmp_path / "data")
     assert postal.lookup("11455", "SE").town == "Uppdaterad"
+
+
+def _extract_tool():
+    import importlib.util
+
+    path = shipped_path().parent.parent / "tools" / "extract_postal_codes.py"
+    spec = importlib.util.spec_from_file_location("extract_postal_codes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("raw", "town"),
+    [
+        ("GÖTEBORG", "Göteborg"),
+        ("SALTSJÖ-BOO", "Saltsjö-Boo"),
+        ("UPPLANDS VÄSBY", "Upplands Väsby"),
+        ("MO I RANA", "Mo i Rana"),
+        ("NES PÅ HEDMARKEN", "Nes på Hedmarken"),
+        ("KRISTIANSAND S", "Kristiansand S"),
+        ("HEINOLA KK", "Heinola kk"),
+        ("II", "Ii"),
+        ("KARJAA, Raasepori", "Karjaa"),
+        ("Helen, Helsinki", "Helen"),
+    ],
+)
+def test_extraction_writes_towns_in_ordinary_case(raw, town):
+    assert _extract_tool().post_town(raw) == town
+
+
+def test_shipped_file_is_what_the_extraction_format_says():
+    document = json.loads(gzip.decompress(shipped_path().read_bytes()))
+    assert document["format"] == "reception-postal-codes"
+    assert document["licence"] == "ODbL-1.0"
+    assert "countrystatecity-postal-codes" in document["source"]

@@ -135,6 +135,17 @@ def test_auto_filled_town_follows_a_corrected_code(qtbot, make_editor):
     assert editor.country.currentText() == "Sverige"
 
 
+def test_emptied_code_clears_only_an_auto_filled_town(qtbot, make_editor):
+    editor = make_editor("SE")
+    type_postal_code_and_tab(qtbot, editor, "11455")
+    editor.postal_code.setFocus()
+    qtbot.waitUntil(editor.postal_code.hasFocus)
+    editor.postal_code.selectAll()
+    qtbot.keyClick(editor.postal_code, Qt.Key.Key_Delete)
+    qtbot.keyClick(editor.postal_code, Qt.Key.Key_Tab)
+    assert editor.town.text() == ""
+
+
 def test_unknown_code_never_blocks(qtbot, make_editor):
     editor = make_editor("SE")
     type_postal_code_and_tab(qtbot, editor, "12")
