@@ -31,6 +31,8 @@ log = logging.getLogger("reception.devices")
 Interceptor = Callable[[str], None]
 
 NO_PORT_STATUS = "Ingen port är vald för kortläsaren – välj en under Inställningar för den här datorn"
+WEDGE_STATUS = "Kortläsaren är tangentbordsemulerande"
+NO_READER_STATUS = "Ingen kortläsare är vald"
 
 
 class CardReaderHub(QObject):
@@ -113,10 +115,10 @@ class CardReaderHub(QObject):
             reader = WedgeFilter(clock=self._clock, parent=self)
             self.attach(reader)
             reader.install(app)
+            self.status_changed.emit(WEDGE_STATUS)
         else:
             reader = None
-            if settings.reader_type == "serial":
-                self.status_changed.emit(NO_PORT_STATUS)
+            self.status_changed.emit(NO_PORT_STATUS if settings.reader_type == "serial" else NO_READER_STATUS)
         self._active = reader
         log.info("Card reader configured: %s", settings.reader_type)
         return reader

@@ -141,10 +141,17 @@ class SerialPortWorker:
                 for card in self._framer.feed(data):
                     if self._debouncer.accept(card):
                         self._on_card(card)
+        except Exception:
+            # A bug, not a device fault: say so in the log rather than let the
+            # thread vanish silently; the status below tells the desk it stopped.
+            log.exception("Card reader thread for %s crashed", self.url)
         finally:
             if port is not None:
                 self._close(port)
-            self._set_state(PortState.STOPPED)
+            try:
+                self._set_state(PortState.STOPPED)
+            except RuntimeError:  # the Qt side is already gone at shutdown
+                log.debug("Card reader %s stopped after its Qt adapter was deleted", self.url)
 
     def _try_open(self) -> serial.SerialBase | None:
         try:

@@ -1,11 +1,13 @@
 """CardReaderHub: one card_read signal, interceptors, and readers built from desk settings."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QLineEdit
 
-from devices.hub import NO_PORT_STATUS, CardReaderHub
+from devices.hub import NO_PORT_STATUS, NO_READER_STATUS, WEDGE_STATUS, CardReaderHub
 from devices.serial_reader import SerialCardReader
 from devices.wedge import WedgeFilter
 from widgets.desk_settings import DeskSettings
@@ -36,6 +38,7 @@ def hub(qapp, clock):
     hub = CardReaderHub(clock=clock)
     yield hub
     hub.shutdown()
+    assert not [t for t in threading.enumerate() if t.name.startswith("card-reader")]
 
 
 @pytest.fixture
@@ -135,7 +138,9 @@ def swipe(qtbot, widget, digits, clock):
 
 def test_configure_wedge_installs_the_filter(qtbot, qapp, hub, desk, clock):
     desk.reader_type = "wedge"
-    reader = hub.configure(desk, qapp)
+    with qtbot.waitSignal(hub.status_changed) as status:
+        reader = hub.configure(desk, qapp)
+    assert status.args == [WEDGE_STATUS]
     assert isinstance(reader, WedgeFilter)
     assert hub.active_reader is reader
 
@@ -169,7 +174,9 @@ def test_configure_replaces_wedge_with_serial_and_then_none(qtbot, qapp, hub, de
     assert field.text() == "42424242"
 
     desk.reader_type = "none"
-    assert hub.configure(desk, qapp) is None
+    with qtbot.waitSignal(hub.status_changed) as status:
+        assert hub.configure(desk, qapp) is None
+    assert status.args == [NO_READER_STATUS]
     assert not serial_reader.running
     assert hub.active_reader is None
 

@@ -84,6 +84,7 @@ def make_reader(qtbot):
     for reader in readers:
         reader.stop()
         assert not reader.running
+    assert not [t for t in threading.enumerate() if t.name.startswith("card-reader")]
 
 
 def connected(reader: SerialCardReader) -> bool:
@@ -243,3 +244,24 @@ def test_status_texts():
     assert status_text(PortState.DISCONNECTED, "COM3") == "Kortläsaren på COM3 är frånkopplad – försöker igen"
     assert status_text(PortState.UNAVAILABLE, "COM3") == "Kortläsaren på COM3 kan inte öppnas – försöker igen"
     assert status_text(PortState.STOPPED, "COM3") == "Kortläsaren är avstängd"
+
+
+def test_a_crashing_consumer_is_logged_and_the_thread_ends(qtbot, caplog):
+    from devices.serial_reader import SerialPortWorker
+
+    port = serial.serial_for_url("loop://", timeout=0.05)
+    states: list[PortState] = []
+
+    def broken_consumer(card: str) -> None:
+        raise KeyError(card)
+
+    worker = SerialPortWorker("loop://", opener=lambda: port, on_card=broken_consumer, on_state=states.append)
+    worker.start()
+    try:
+        port.write(b"123456\n")
+        qtbot.waitUntil(lambda: not worker.running)
+    finally:
+        worker.stop()
+    assert states == [PortState.CONNECTED, PortState.STOPPED]
+    assert "Card reader thread for loop:// crashed" in caplog.text
+    assert not port.is_open
