@@ -50,6 +50,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("type_expiry_warning_days", "Varna när kundtypen går ut inom (dagar)", "int", 30),
     Option("person_lookup_enabled", "Personuppslagning aktiverad", "bool", False),
     Option("club_name", "Klubbens namn (visas i fönstertiteln)", "text", "Reception"),
+    Option("smtp_host", "E-postserver (SMTP)", "text", ""),
+    Option("smtp_port", "E-postserverns port", "int", 587),
+    Option("smtp_starttls", "Kryptera med STARTTLS", "bool", True),
+    Option("smtp_user", "Användarnamn för e-postservern (lösenordet ligger i nyckelringen)", "text", ""),
+    Option("smtp_sender", "Avsändaradress för e-post", "text", ""),
 )
 BY_KEY = {o.key: o for o in OPTIONS}
 
@@ -80,6 +85,11 @@ class BusinessSettings:
     type_expiry_warning_days: int
     person_lookup_enabled: bool
     club_name: str
+    smtp_host: str
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_user: str
+    smtp_sender: str
 
     def price_list_for_type(self, customer_type: str) -> int | None:
         return {
