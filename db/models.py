@@ -498,7 +498,10 @@ class Freeze(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     reason_id: Mapped[int | None] = mapped_column(ForeignKey("deviation_reasons.id"))
-    kind: Mapped[str] = mapped_column(String(20), default="normal")  # normal / debitering_under_bindning
+    kind: Mapped[str] = mapped_column(String(30), default="normal")  # normal / debitering_under_bindning
+    # With "Debitera fryst abonnemang under bindningstiden": frozen days up to and including this day
+    # (the binding end) are still charged and become credit days (app.domain.subscriptions.Freeze).
+    charged_until: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     credited_days: Mapped[int] = mapped_column(Integer, default=0)
     agent_name: Mapped[str | None] = mapped_column(String(160))  # ombud

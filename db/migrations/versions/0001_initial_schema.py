@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 05:36:11.684971
+Create Date: 2026-11-22 05:50:11.987376
 """
 from __future__ import annotations
 
@@ -461,7 +461,8 @@ def upgrade() -> None:
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=False),
     sa.Column('reason_id', sa.Integer(), nullable=True),
-    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('charged_until', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('credited_days', sa.Integer(), nullable=False),
     sa.Column('agent_name', sa.String(length=160), nullable=True),
