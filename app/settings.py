@@ -49,6 +49,8 @@ OPTIONS: tuple[Option, ...] = (
            {"days": 0, "email": False, "sms": False}),
     Option("type_expiry_warning_days", "Varna när kundtypen går ut inom (dagar)", "int", 30),
     Option("person_lookup_enabled", "Personuppslagning aktiverad", "bool", False),
+    Option("person_lookup_provider", "Personuppslagning: källa (register/http)", "text", "register"),
+    Option("person_lookup_url", "Personuppslagning: adress till tjänsten (http)", "text", ""),
     Option("club_name", "Klubbens namn (visas i fönstertiteln)", "text", "Reception"),
     Option("smtp_host", "E-postserver (SMTP)", "text", ""),
     Option("smtp_port", "E-postserverns port", "int", 587),
@@ -84,6 +86,8 @@ class BusinessSettings:
     type_followup: dict
     type_expiry_warning_days: int
     person_lookup_enabled: bool
+    person_lookup_provider: str
+    person_lookup_url: str
     club_name: str
     smtp_host: str
     smtp_port: int
