@@ -21,7 +21,6 @@ class Bus(QObject):
     open_organisation = Signal(int)      # show this organisation's card
     person_changed = Signal(int)         # a routine changed this person: reload views of it
     order_created = Signal(int)          # a routine created this order: open it in the till
-    register_new_customer = Signal(dict)  # start "Registrera ny privatkund", prefilled (e.g. from Personuppslagning)
     status = Signal(str)                 # short text for the status bar
 
 
