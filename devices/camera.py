@@ -131,6 +131,7 @@ def run_frame_loop(
                         return
                 else:
                     if monotonic() - last_frame_at >= silence_limit:
+                        log.warning("%s delivered no frame for %.1f s", describe_source(source), silence_limit)
                         on_failed(CAMERA_STOPPED)
                         return
                     # A webcam that hiccups returns immediately; do not spin.
@@ -160,6 +161,7 @@ def _rewind(capture: Capture, source: str, opener: Callable[[Source], Capture]) 
         if ok and frame is not None:
             return capture, frame
     capture.release()
+    log.info("%s cannot seek; reopening it", describe_source(source))
     try:
         capture = opener(source)
     except CameraError:
