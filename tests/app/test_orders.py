@@ -94,7 +94,8 @@ def test_create_order_stores_lines_total_vat_and_numbers(core, recep, person):
         order = session.get(Order, first)
         assert (order.order_number, order.status, order.desk, order.routine) == (100001, "oppen", "Kassa 1", "Debitera")
         assert order.created_at == core.clock.now() and order.created_by == recep.user_id
-        assert [(l.description, l.quantity, l.unit_price_ore, l.amount_ore, l.vat_basis_points) for l in order.lines] == [
+        assert [(ln.description, ln.quantity, ln.unit_price_ore, ln.amount_ore, ln.vat_basis_points)
+                for ln in order.lines] == [
             ("Gym Bas 12 mån", 1, 449900, 449900, 600),
             ("Administrationsavgift", 1, 19900, 19900, 2500),
             ("Handduk", 2, 2500, 5000, 2500),
@@ -217,7 +218,8 @@ def test_faktura_settles_the_order_with_an_unpaid_invoice_that_is_debt(core, rec
         invoice = session.scalar(select(Invoice))
         assert (invoice.person_id, invoice.kind, invoice.status, invoice.amount_ore, invoice.paid_ore) == (
             person, "faktura", "obetald", 474800, 0)
-        assert (invoice.issued_on, invoice.due_on, invoice.order_id) == (date(2026, 11, 22), date(2026, 12, 22), order_id)
+        assert (invoice.issued_on, invoice.due_on, invoice.order_id) == (
+            date(2026, 11, 22), date(2026, 12, 22), order_id)
         assert session.get(Order, order_id).status == "betald"
         assert [p.method for p in session.scalars(select(Payment))] == ["faktura"]
         assert open_orders(session, "Kassa 1") == []

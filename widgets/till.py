@@ -1,0 +1,604 @@
+"""The till window (Kassa): this desk's open orders, the chosen order's lines, and payment.
+
+An order created by any routine opens here at once (bus.order_created). The
+receptionist takes payment with the keyboard: Up/Down choose the order, F5
+Kontant (asks for the amount handed over and shows the change), F6 Kort,
+F7 Swish, F8 Faktura, Alt+M Makulera. After payment the receipt PDF is stored
+with the order and written to <user data>/kvitton/kvitto-<ordernummer>.pdf.
+
+Database work runs on one worker thread (in order), never on the UI thread;
+results come back through a queued signal. Without a till on this desk
+(kassakoppling) the window shows why instead of the payment buttons.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from app.clock import STOCKHOLM
+from app.domain.money import format_sek, parse_sek
+from app.errors import UserError, ValidationError
+from app.orders import METHOD_NAMES, TILL_MISSING_REASON, OpenOrderRow, OrderSummary, cash_amount, open_orders, \
+    order_summary
+from app.rights import TILL
+from app.routines.pay_order import (CancelOrder, CancelOrderRoutine, PaidOrder, PayOrder, PayOrderRoutine,
+                                    StoreReceipt, StoreReceiptRoutine)
+from app.settings import load_settings
+from widgets.errors import show_user_error
+from widgets.receipt import render_receipt_pdf, vat_rate_text
+from widgets.services import UiServices
+
+log = logging.getLogger("reception.till")
+
+RECEIPT_DIR = "kvitton"
+NO_RIGHT = f"Du saknar rättigheten ”{TILL}” och kan inte ta betalt. Be en administratör om behörighet."
+
+
+def receipt_path(user_data_dir: Path, order_number: int) -> Path:
+    return Path(user_data_dir) / RECEIPT_DIR / f"kvitto-{order_number}.pdf"
+
+
+def write_receipt_file(user_data_dir: Path, order_number: int, pdf: bytes) -> Path:
+    """Write atomically: a half-written receipt never has the final name."""
+    path = receipt_path(user_data_dir, order_number)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".pdf.tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, path)
+    return path
+
+
+# --------------------------------------------------------------------------
+# Dialogs
+# --------------------------------------------------------------------------
+
+
+class CashDialog(QDialog):
+    """Kontant: how much the customer handed over; shows the change (växel) while typing."""
+
+    def __init__(self, total_ore: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Kontant betalning")
+        self.total_ore = total_ore
+        self.due_ore = cash_amount(total_ore)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.addRow("Att betala:", QLabel(format_sek(total_ore)))
+        if self.due_ore != total_ore:
+            form.addRow("Öresavrundning:", QLabel(format_sek(self.due_ore - total_ore)))
+            form.addRow("Att betala kontant:", QLabel(format_sek(self.due_ore)))
+        self.received_edit = QLineEdit(format_sek(self.due_ore, unit=False))
+        self.received_edit.setAccessibleName("Mottaget belopp")
+        self.received_edit.selectAll()
+        received_label = QLabel("&Mottaget belopp:")
+        received_label.setBuddy(self.received_edit)
+        form.addRow(received_label, self.received_edit)
+        self.change_label = QLabel()
+        self.change_label.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        form.addRow("Växel:", self.change_label)
+        layout.addLayout(form)
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setWordWrap(True)
+        layout.addWidget(self.error_label)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Betala")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Avbryt")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.received_edit.textChanged.connect(self._update)
+        self._update()
+
+    def received_ore(self) -> int | None:
+        try:
+            return parse_sek(self.received_edit.text())
+        except ValidationError:
+            return None
+
+    def _update(self) -> None:
+        received = self.received_ore()
+        if received is None:
+            self.error_label.setText("Skriv beloppet kunden lämnade, t.ex. 500 eller 1 234,50.")
+        elif received < self.due_ore:
+            self.error_label.setText("Mottaget belopp är mindre än att betala.")
+        else:
+            self.error_label.setText("")
+        ok = received is not None and received >= self.due_ore
+        self.change_label.setText(format_sek(received - self.due_ore) if ok else "–")
+        self.ok_button.setEnabled(ok)
+
+    def accept(self) -> None:
+        if self.ok_button.isEnabled():
+            super().accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, total_ore: int) -> int | None:
+        """The amount handed over in öre, or None when the receptionist cancels."""
+        dialog = cls(total_ore, parent)
+        try:
+            return dialog.received_ore() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+
+
+class CancelDialog(QDialog):
+    """Makulera: why the order is voided (kept in the audit log)."""
+
+    def __init__(self, order_number: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Makulera order {order_number}")
+        layout = QVBoxLayout(self)
+        text = QLabel(f"Order {order_number} tas bort ur kassan och ska inte betalas.\n"
+                      "Det som rutinen ändrade på kunden ändras inte.")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setAccessibleName("Orsak")
+        label = QLabel("&Orsak:")
+        label.setBuddy(self.reason_edit)
+        row = QHBoxLayout()
+        row.addWidget(label)
+        row.addWidget(self.reason_edit, 1)
+        layout.addLayout(row)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Makulera")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Avbryt")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.reason_edit.textChanged.connect(lambda text: self.ok_button.setEnabled(bool(text.strip())))
+        self.ok_button.setEnabled(False)
+
+    def accept(self) -> None:
+        if self.reason_edit.text().strip():
+            super().accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, order_number: int) -> str | None:
+        dialog = cls(order_number, parent)
+        try:
+            return dialog.reason_edit.text().strip() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+
+
+# --------------------------------------------------------------------------
+# Worker: database calls off the UI thread, one at a time, in order
+# --------------------------------------------------------------------------
+
+
+class _Bridge(QObject):
+    finished = Signal(object, object, object)  # callback pair, result, error
+
+
+class _Worker:
+    def __init__(self, parent: QObject) -> None:
+        self.bridge = _Bridge(parent)
+        self.bridge.finished.connect(self._deliver)
+        self.executor: ThreadPoolExecutor | None = None
+        self.pending = 0
+
+    def run(self, work: Callable[[], Any], done: Callable[[Any], None],
+            failed: Callable[[BaseException], None]) -> None:
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="till-db")
+        self.pending += 1
+        bridge = self.bridge
+
+        def job() -> None:
+            try:
+                result = work()
+            except BaseException as err:  # delivered to the UI thread, where it is shown or re-raised
+                bridge.finished.emit((done, failed), None, err)
+            else:
+                bridge.finished.emit((done, failed), result, None)
+
+        self.executor.submit(job)
+
+    def _deliver(self, callbacks, result, error) -> None:
+        self.pending -= 1
+        done, failed = callbacks
+        if error is not None:
+            failed(error)
+        else:
+            done(result)
+
+    def shutdown(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+            self.executor = None
+
+
+# --------------------------------------------------------------------------
+# The window
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Paid:
+    paid: PaidOrder
+    summary: OrderSummary
+    club_name: str
+
+
+class TillWindow(QWidget):
+    """Kassa for this desk. `show_order(order_id)` opens an order; bus.order_created does the same."""
+
+    # Replaceable in tests: the dialogs and how errors are shown.
+    cash_dialog = CashDialog
+    cancel_dialog = CancelDialog
+    error_box = staticmethod(show_user_error)
+
+    ORDER_COLUMNS = ("Ordernr", "Kund", "Belopp", "Skapad")
+    LINE_COLUMNS = ("Beskrivning", "Period", "Antal", "Belopp", "Moms")
+
+    def __init__(self, services: UiServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.services = services
+        self.core = services.core
+        self.actor = services.actor
+        self.setWindowTitle(f"Kassa – {self.core.desk}")
+        self.resize(1100, 620)
+        self._rows: list[OpenOrderRow] = []
+        self.summary: OrderSummary | None = None
+        self._summary_token = 0
+        self._select_next: int | None = None
+        self._busy = False
+        self._worker = _Worker(self)
+
+        # Left: open orders
+        self.orders_table = QTableWidget(0, len(self.ORDER_COLUMNS))
+        self.orders_table.setHorizontalHeaderLabels(self.ORDER_COLUMNS)
+        self.orders_table.setAccessibleName("Öppna ordrar")
+        self._setup_table(self.orders_table, stretch=1)
+        orders_label = QLabel("Ö&ppna ordrar")
+        orders_label.setBuddy(self.orders_table)
+        orders_label.setStyleSheet("font-weight: 600;")
+        self.refresh_button = QPushButton("&Uppdatera")
+        self.refresh_button.setShortcut(QKeySequence("Ctrl+R"))
+        self.refresh_button.setToolTip("Läs om kassans öppna ordrar (Ctrl+R)")
+        self.refresh_button.clicked.connect(lambda: self.reload())
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(orders_label)
+        head.addStretch(1)
+        head.addWidget(self.refresh_button)
+        left_layout.addLayout(head)
+        left_layout.addWidget(self.orders_table)
+
+        # Right: the chosen order
+        self.order_title = QLabel()
+        self.order_title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.order_title.setWordWrap(True)
+        self.order_subtitle = QLabel()
+        self.order_subtitle.setStyleSheet("color: #555;")
+        self.lines_table = QTableWidget(0, len(self.LINE_COLUMNS))
+        self.lines_table.setHorizontalHeaderLabels(self.LINE_COLUMNS)
+        self.lines_table.setAccessibleName("Orderrader")
+        self._setup_table(self.lines_table, stretch=0)
+        self.lines_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.lines_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.total_label = QLabel()
+        self.total_label.setStyleSheet("font-size: 18pt; font-weight: 700;")
+        self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.vat_label = QLabel()
+        self.vat_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.vat_label.setStyleSheet("color: #444;")
+
+        self.pay_buttons: dict[str, QPushButton] = {}
+        buttons = QHBoxLayout()
+        for method, key in (("kontant", "F5"), ("kort", "F6"), ("swish", "F7"), ("faktura", "F8")):
+            button = QPushButton(f"{METHOD_NAMES[method]} ({key})")
+            button.setShortcut(QKeySequence(key))
+            button.setMinimumHeight(44)
+            button.setStyleSheet("font-size: 11pt; font-weight: 600;")
+            button.clicked.connect(lambda _checked=False, m=method: self.pay(m))
+            self.pay_buttons[method] = button
+            buttons.addWidget(button)
+        self.cancel_button = QPushButton("&Makulera")
+        self.cancel_button.setMinimumHeight(44)
+        self.cancel_button.clicked.connect(self.cancel_order)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.cancel_button)
+        self.buttons_box = QWidget()
+        self.buttons_box.setLayout(buttons)
+        buttons.setContentsMargins(0, 0, 0, 0)
+        self.disabled_label = QLabel(TILL_MISSING_REASON)
+        self.disabled_label.setWordWrap(True)
+        self.disabled_label.setStyleSheet(
+            "background: #fff4e5; border: 1px solid #e0a040; padding: 10px; font-size: 11pt;")
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.order_title)
+        right_layout.addWidget(self.order_subtitle)
+        right_layout.addWidget(self.lines_table, 1)
+        right_layout.addWidget(self.total_label)
+        right_layout.addWidget(self.vat_label)
+        right_layout.addWidget(self.buttons_box)
+        right_layout.addWidget(self.disabled_label)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([480, 600])
+        splitter.setChildrenCollapsible(False)
+
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setStyleSheet("font-size: 12pt;")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status_label)
+
+        self.orders_table.currentCellChanged.connect(lambda row, *_: self._current_changed(row))
+        services.bus.order_created.connect(self.show_order)
+        self._apply_state()
+
+    # -- construction helpers ------------------------------------------------
+    @staticmethod
+    def _setup_table(table: QTableWidget, stretch: int) -> None:
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)
+        table.verticalHeader().setVisible(False)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+    @staticmethod
+    def _item(text: str, *, right: bool = False) -> QTableWidgetItem:
+        item = QTableWidgetItem(text)
+        if right:
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """True while something is being read or written (tests wait for this to become False)."""
+        return self._busy or self._worker.pending > 0
+
+    def selected_order(self) -> OpenOrderRow | None:
+        row = self.orders_table.currentRow()
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def _apply_state(self) -> None:
+        enabled = self.core.till_enabled
+        self.buttons_box.setVisible(enabled)
+        self.disabled_label.setVisible(not enabled)
+        has_right = TILL in self.actor.rights
+        can_pay = enabled and has_right and not self._busy and self.summary is not None \
+            and self.summary.status == "oppen"
+        for button in (*self.pay_buttons.values(), self.cancel_button):
+            button.setEnabled(can_pay)
+            button.setToolTip("" if has_right else NO_RIGHT)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._apply_state()
+
+    def show_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    # -- loading -------------------------------------------------------------
+    def show_order(self, order_id: int) -> None:
+        """Open the till on this order (called for bus.order_created)."""
+        self.reload(select_order_id=order_id)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.orders_table.setFocus()
+
+    def reload(self, select_order_id: int | None = None) -> None:
+        """Read this desk's open orders again; keep the selection, or select `select_order_id`."""
+        if select_order_id is not None:
+            self._select_next = select_order_id
+        core = self.core
+
+        def work() -> list[OpenOrderRow]:
+            with core.sessions() as session:
+                return open_orders(session, core.desk)
+
+        self._worker.run(work, self._show_rows, self._failed)
+
+    def _show_rows(self, rows: list[OpenOrderRow]) -> None:
+        current = self.selected_order()
+        wanted = self._select_next if self._select_next is not None else (current.order_id if current else None)
+        self._select_next = None
+        self._rows = rows
+        table = self.orders_table
+        table.blockSignals(True)
+        table.setRowCount(len(rows))
+        today = self.core.clock.today()
+        select_row = 0 if rows else -1
+        for index, row in enumerate(rows):
+            created = row.created_at.astimezone(STOCKHOLM)
+            created_text = f"{created:%H:%M}" if created.date() == today else f"{created:%Y-%m-%d %H:%M}"
+            cells = (self._item(str(row.order_number)), self._item(row.customer_name),
+                     self._item(format_sek(row.total_ore), right=True), self._item(created_text))
+            for column, item in enumerate(cells):
+                table.setItem(index, column, item)
+            if row.order_id == wanted:
+                select_row = index
+        table.blockSignals(False)
+        if rows:
+            table.setCurrentCell(select_row, 0)
+            table.selectRow(select_row)
+        self._current_changed(select_row)
+
+    def _current_changed(self, row: int) -> None:
+        self._summary_token += 1
+        token = self._summary_token
+        order = self._rows[row] if 0 <= row < len(self._rows) else None
+        if order is None:
+            self._show_summary(None)
+            return
+        core = self.core
+
+        def work() -> OrderSummary:
+            with core.sessions() as session:
+                return order_summary(session, order.order_id)
+
+        self._worker.run(work, lambda summary: token == self._summary_token and self._show_summary(summary),
+                         self._failed)
+
+    def _show_summary(self, summary: OrderSummary | None) -> None:
+        self.summary = summary
+        self.lines_table.setRowCount(0)
+        if summary is None:
+            self.order_title.setText("Inga öppna ordrar i kassan.")
+            self.order_subtitle.setText("")
+            self.total_label.setText("")
+            self.vat_label.setText("")
+            self._apply_state()
+            return
+        self.order_title.setText(f"Order {summary.order_number} – {summary.customer_name} "
+                                 f"(kundnr {summary.customer_number})")
+        created = summary.created_at.astimezone(STOCKHOLM)
+        self.order_subtitle.setText(f"{summary.routine}, skapad {created:%Y-%m-%d %H:%M}")
+        self.lines_table.setRowCount(len(summary.lines))
+        for index, line in enumerate(summary.lines):
+            period = ""
+            if line.period_from and line.period_to:
+                period = f"{line.period_from:%Y-%m-%d} – {line.period_to:%Y-%m-%d}"
+            elif line.period_from:
+                period = f"fr.o.m. {line.period_from:%Y-%m-%d}"
+            cells = (self._item(line.description), self._item(period), self._item(str(line.quantity), right=True),
+                     self._item(format_sek(line.amount_ore), right=True),
+                     self._item(vat_rate_text(line.vat_basis_points), right=True))
+            for column, item in enumerate(cells):
+                self.lines_table.setItem(index, column, item)
+        self.total_label.setText(f"Att betala: {format_sek(summary.total_ore)}")
+        self.vat_label.setText(" · ".join(f"varav moms {vat_rate_text(v.vat_basis_points)}: {format_sek(v.vat_ore)}"
+                                          for v in summary.vat))
+        self._apply_state()
+
+    # -- payment -------------------------------------------------------------
+    def pay(self, method: str) -> None:
+        summary = self.summary
+        if self._busy or summary is None or summary.status != "oppen":
+            return
+        received = None
+        if method == "kontant":
+            received = self.cash_dialog.ask(self, summary.total_ore)
+            if received is None:
+                return
+        core, actor = self.core, self.actor
+        command = PayOrder(summary.order_id, method, received)
+
+        def work() -> _Paid:
+            paid = PayOrderRoutine(core).execute(command, actor)
+            with core.sessions() as session:
+                return _Paid(paid, order_summary(session, paid.order_id), load_settings(session).club_name)
+
+        self._set_busy(True)
+        self.show_status(f"Tar betalt för order {summary.order_number}…")
+        self._worker.run(work, self._paid, self._action_failed)
+
+    def _paid(self, result: _Paid) -> None:
+        paid = result.paid
+        pdf = render_receipt_pdf(result.summary, result.club_name, self.core.desk, paid.paid_at, paid.method,
+                                 self.actor.full_name, received_ore=paid.received_ore, change_ore=paid.change_ore,
+                                 rounding_ore=paid.rounding_ore, invoice_number=paid.invoice_number,
+                                 invoice_due_on=paid.invoice_due_on)
+        core, actor, data_dir = self.core, self.actor, self.services.user_data_dir
+
+        def work() -> tuple[Path | None, str]:
+            StoreReceiptRoutine(core).execute(StoreReceipt(paid.order_id, pdf), actor)
+            try:
+                return write_receipt_file(data_dir, paid.order_number, pdf), ""
+            except OSError as err:
+                log.warning("Receipt file for order %s not written: %s", paid.order_number, err)
+                return None, str(err)
+
+        def stored(outcome: tuple[Path | None, str]) -> None:
+            path, problem = outcome
+            note = (f"Kvittot är sparat: {path}" if path
+                    else f"Kvittot sparades med ordern men inte som fil ({problem}).")
+            self._finish_payment(paid, note)
+
+        def store_failed(error: BaseException) -> None:
+            if not isinstance(error, UserError):
+                self._set_busy(False)
+                raise error
+            self._finish_payment(paid, f"Kvittot kunde inte sparas: {error.message}")
+
+        self._worker.run(work, stored, store_failed)
+
+    def _finish_payment(self, paid: PaidOrder, receipt_note: str) -> None:
+        how = METHOD_NAMES[paid.method].lower()
+        text = f"Order {paid.order_number} är betald ({how}, {format_sek(paid.paid_ore)})."
+        if paid.method == "kontant" and paid.received_ore is not None:
+            text += f" Växel: {format_sek(paid.change_ore)}."
+        if paid.invoice_number is not None:
+            text += f" Faktura {paid.invoice_number} förfaller {paid.invoice_due_on:%Y-%m-%d}."
+        self.show_status(f"{text}\n{receipt_note}")
+        self.services.bus.status.emit(text)
+        self.services.bus.person_changed.emit(paid.person_id)
+        self._set_busy(False)
+        self.reload()
+
+    def cancel_order(self) -> None:
+        summary = self.summary
+        if self._busy or summary is None or summary.status != "oppen":
+            return
+        reason = self.cancel_dialog.ask(self, summary.order_number)
+        if reason is None:
+            return
+        core, actor = self.core, self.actor
+        command = CancelOrder(summary.order_id, reason)
+        self._set_busy(True)
+
+        def done(result) -> None:
+            self.show_status(f"Order {result.order_number} är makulerad.")
+            self.services.bus.person_changed.emit(result.person_id)
+            self._set_busy(False)
+            self.reload()
+
+        self._worker.run(lambda: CancelOrderRoutine(core).execute(command, actor), done, self._action_failed)
+
+    # -- failures ------------------------------------------------------------
+    def _action_failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        self._failed(error)
+        self.reload()
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, UserError):
+            self.show_status(error.message)
+            self.error_box(self, error)
+            return
+        raise error
+
+    # -- Qt ------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self._apply_state()
+        self.reload()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._worker.shutdown()
+        super().closeEvent(event)
