@@ -57,6 +57,16 @@ def counts(core) -> dict[str, int]:
         ExecutedCommand, PreOrder)}
 
 
+def init_counters(core) -> None:
+    """Create the number counters up front (the very first number of a fresh database is not under test)."""
+    from app.counters import START
+    from db.models import Counter
+
+    with core.sessions() as s, s.begin():
+        for name, start in START.items():
+            s.add(Counter(name=name, value=start - 1))
+
+
 def settings(core, **values) -> None:
     with core.sessions() as s, s.begin():
         for key, value in values.items():
