@@ -1,0 +1,198 @@
+"""The person card's read model: the data it shows and a fixed, small number of statements."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event
+
+from app.errors import NotFound
+from app.queries.person_card import load_person_card
+from db.models import Address, Booking, Document, Note, OnlinePurchase, ValueCard
+from tests.app.conftest_data import (NOW, add_card, add_freeze, add_invoice, add_mandate, add_order, add_person,
+                                     add_photo, add_price_list, add_product, add_subscription, set_setting)
+
+TODAY = date(2026, 11, 22)
+MAX_STATEMENTS = 20
+
+
+@contextmanager
+def count_statements(engine):
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def _fill(s, person, n, users):
+    """n of everything: subscriptions with add-ons and freezes, notes, documents, bookings, orders, invoices."""
+    pl = add_price_list(s, f"Lista {person.id}")
+    main = add_product(s, f"gym_{person.id}", price_list=pl)
+    add_product(s, f"gym_plus_{person.id}", price_ore=49900, price_list=pl)
+    towel = add_product(s, f"towel_{person.id}", kind="tillagg", price_ore=5000)
+    for i in range(n):
+        status = "aktivt" if i == 0 else "avslutat"
+        sub = add_subscription(s, person, main, price_list=pl, status=status, start=date(2020 + i % 5, 1, 1),
+                               end_date=None if i == 0 else date(2020 + i % 5, 12, 31))
+        add_subscription(s, person, towel, parent=sub, status=status)
+        add_freeze(s, sub, date(2020 + i % 5, 3, 1), date(2020 + i % 5, 3, 31), status="avslutad")
+        s.add(Note(person_id=person.id, kind="anteckning", text=f"Anteckning {i}", created_at=NOW, created_by=users[0]))
+        s.add(Note(person_id=person.id, kind="journal", text=f"Journal {i}", created_at=NOW, created_by=users[0]))
+        s.add(Document(person_id=person.id, filename=f"avtal{i}.pdf", content=b"%PDF-1.4 x" * (i + 1), created_at=NOW,
+                       created_by=users[0]))
+        s.add(Booking(person_id=person.id, activity=f"Spinning {i}", starts_at=NOW - timedelta(days=i),
+                      price_ore=10000, debited=i % 2 == 0))
+        s.add(ValueCard(person_id=person.id, name="10-klippkort", clips_total=10, clips_left=i % 10, bought_on=TODAY))
+        add_order(s, person, [1000 * (i + 1)], status="betald")
+        add_invoice(s, person, 5000, status="betald", paid_ore=5000)
+        add_card(s, person, f"old-{person.id}-{i}", status="sparrat", issued_days_ago=100 + i)
+    s.flush()
+
+
+@pytest.fixture
+def users(core):
+    from sqlalchemy import select
+
+    from db.models import User
+    with core.sessions() as s:
+        return [u.id for u in s.scalars(select(User).order_by(User.username))]  # admin, recep
+
+
+def test_statement_count_does_not_grow_with_history(core, users):
+    with core.sessions() as s, s.begin():
+        small = add_person(s, "Liten", "Historik")
+        big = add_person(s, "Stor", "Historik")
+        _fill(s, small, 1, users)
+        _fill(s, big, 15, users)
+        payer_for = add_person(s, "Barn", "Historik")
+        for i in range(5):
+            other = add_person(s, f"Barn{i}", "Historik")
+            add_subscription(s, other, add_product(s, f"kid{i}"), payer=big)
+        ids = small.id, big.id, payer_for.id
+    counts = []
+    for pid in ids[:2]:
+        with core.sessions() as s, count_statements(core.engine) as seen:
+            data = load_person_card(s, pid, TODAY, include_journal=True, viewer_user_id=users[0])
+        counts.append(len(seen))
+    assert counts[0] == counts[1] <= MAX_STATEMENTS, counts
+    assert len(data.subscriptions) == 15 and len(data.paid_for_others) == 5
+    assert all(len(sub.addons) == 1 for sub in data.subscriptions)
+    assert len(data.journal) == 15 and len(data.notes) == 15
+
+
+def test_card_data(core, users):
+    with core.sessions() as s, s.begin():
+        set_setting(s, "membership_card_products", [1])
+        pl = add_price_list(s)
+        gym = add_product(s, "gym", price_list=pl)
+        add_product(s, "gym_plus", price_ore=49900, price_list=pl)
+        add_product(s, "gym_cash_cheap", price_ore=100, payment="kontant", price_list=pl)
+        towel = add_product(s, "towel", kind="tillagg", price_ore=5000)
+        person = add_person(s, "Åke", "Öberg", personnummer="900101-1239", customer_type="student",
+                            price_guarantee_until=date(2027, 6, 30), internal_message="Hämta nyckel")
+        person.customer_message = "Välkommen"
+        person.marketing_email_ok, person.marketing_interests = True, "Yoga"
+        person.staff_position = "Instruktör"
+        add_photo(s, person, b"\xff\xd8jpegdata")
+        add_card(s, person, "0001", status="sparrat", issued_days_ago=300)
+        add_card(s, person, "0002")
+        s.add(Address(person_id=person.id, kind="hem", street="Storgatan 1", postal_code="11455", town="Stockholm",
+                      country="SE"))
+        s.add(Address(person_id=person.id, kind="faktura", street="Box 5", postal_code="0150", town="Oslo",
+                      country="NO"))
+        sub = add_subscription(s, person, gym, price_list=pl)
+        add_subscription(s, person, towel, parent=sub)
+        add_freeze(s, sub, date(2026, 12, 1), date(2026, 12, 31), status="framtida")
+        add_mandate(s, person, "hos_bgc")
+        add_order(s, person, [10000, 2500])
+        add_order(s, person, [7000], status="betald")
+        add_invoice(s, person, 30000, paid_ore=10000)
+        s.add(Booking(person_id=person.id, activity="Yoga", starts_at=NOW, price_ore=12000, debited=True))
+        s.add(Booking(person_id=person.id, activity="Spinning", starts_at=NOW, price_ore=9000, debited=False))
+        s.add(Document(person_id=person.id, filename="hemligt.pdf", content=b"x", only_owner_visible=True,
+                       created_at=NOW, created_by=users[1]))
+        s.add(Document(person_id=person.id, filename="avtal.pdf", content=b"abc", show_on_web=True, created_at=NOW,
+                       created_by=users[1]))
+        s.add(OnlinePurchase(person_id=person.id, product_id=gym.id, price_list_id=pl.id, customer_type="student",
+                             price_paid_ore=39900, registered_on=TODAY, status="vantar"))
+        s.add(Note(person_id=person.id, kind="journal", text="Skadad axel", created_at=NOW))
+        child = add_person(s, "Barn", "Öberg")
+        kid_sub = add_subscription(s, child, gym, payer=person)
+        pid, sub_id, kid_sub_id = person.id, sub.id, kid_sub.id
+
+    with core.sessions() as s:
+        data = load_person_card(s, pid, TODAY, viewer_user_id=users[0])
+    p = data.person
+    assert (p.name, p.personnummer_display, p.customer_type_name) == ("Åke Öberg", "19900101-1239", "Student")
+    assert p.price_guarantee_until == date(2027, 6, 30)
+    assert data.photo_jpeg == b"\xff\xd8jpegdata"
+    assert data.current_card.card_number == "0002"
+    assert [c.card_number for c in data.blocked_cards] == ["0001"]
+    assert data.home_address.town == "Stockholm" and data.invoice_address.country == "NO"
+    assert data.marketing.email_ok and data.marketing.interests == "Yoga"
+    assert (data.internal_message, data.customer_message) == ("Hämta nyckel", "Välkommen")
+    assert data.staff.position == "Instruktör" and not data.staff.has_web_password
+    assert [d.filename for d in data.documents] == ["avtal.pdf"]  # the other is only for its creator
+    assert data.documents[0].size == 3 and data.documents[0].show_on_web
+    assert data.journal is None
+    assert {b.activity for b in data.bookings} == {"Yoga", "Spinning"}
+    assert {(x.description, x.source) for x in data.purchases} == {("Yoga", "Bokning"), ("Rad 1", "Kassa")}
+    assert data.economy.unpaid_invoices_ore == 20000 and data.economy.open_orders_ore == 12500
+    assert data.economy.debt_ore == 32500 and data.economy.mandate.status_name == "Hos BGC"
+    assert len(data.invoices) == 1
+    (sub,) = data.subscriptions
+    assert sub.id == sub_id and [a.product_name for a in sub.addons] == ["Towel"]
+    assert sub.freeze == "framtida" and sub.freeze_period == (date(2026, 12, 1), date(2026, 12, 31))
+    assert {d.code for d in sub.deviations} == {"framtida_frysning"}
+    assert sub.menu.dearer_exists and not sub.menu.cheaper_exists  # the cheap one is kontant: another kind
+    assert [o.id for o in data.paid_for_others] == [kid_sub_id]
+    assert data.paid_for_others[0].user_name == "Barn Öberg"
+    assert data.person_menu.online_purchase_waiting
+    assert data.person_menu.mandate_status == "hos_bgc"
+    assert "t.o.m." not in (data.person_menu.sign_blocked_reason or "x")  # open-ended AG: must cancel first
+    assert data.mandate_menu.status == "hos_bgc"
+    assert {d.code for d in data.deviations.top} >= {"skuld", "internt_meddelande"}
+
+    with core.sessions() as s:
+        owner_view = load_person_card(s, pid, TODAY, include_journal=True, viewer_user_id=users[1])
+    assert {d.filename for d in owner_view.documents} == {"avtal.pdf", "hemligt.pdf"}
+    assert [n.text for n in owner_view.journal] == ["Skadad axel"]
+
+
+def test_unknown_person(core):
+    with core.sessions() as s, pytest.raises(NotFound):
+        load_person_card(s, 999999, TODAY)
+
+
+def test_signing_rules_feed_the_person_menu(core):
+    with core.sessions() as s, s.begin():
+        cash = add_product(s, "cash", payment="kontant", price_ore=100000, interval_months=12)
+        p = add_person(s, "Kontant", "Kund")
+        add_subscription(s, p, cash, charged_through=date(2027, 6, 30))
+        soon = add_person(s, "Snart", "Slut")
+        add_subscription(s, soon, cash, charged_through=date(2026, 12, 10))
+        ids = p.id, soon.id
+    with core.sessions() as s:
+        far = load_person_card(s, ids[0], TODAY).person_menu
+        near = load_person_card(s, ids[1], TODAY).person_menu
+    assert "2027-06-30" in far.sign_blocked_reason
+    assert far.convert_blocked_reason is None  # no conversion limit configured (0)
+    assert near.sign_blocked_reason is None
+
+
+def test_created_at_timestamps_are_aware(core):
+    with core.sessions() as s, s.begin():
+        p = add_person(s, "Tid", "Stämpel")
+        s.add(Note(person_id=p.id, kind="anteckning", text="x", created_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+        pid = p.id
+    with core.sessions() as s:
+        (note,) = load_person_card(s, pid, TODAY).notes
+    assert note.created_at.tzinfo is not None
