@@ -414,7 +414,9 @@ class Document(Base):
 class Photo(Base):
     __tablename__ = "photos"
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    # Indexed: the person card reads the current photo by person (the partial unique index below
+    # cannot serve `is_current IS 1`/`IS true`; measured as a full scan, benchmarks/ and docs/performance.md).
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     jpeg: Mapped[bytes] = mapped_column(LargeBinary)
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 05:50:11.987376
+Create Date: 2026-11-22 05:59:41.344533
 """
 from __future__ import annotations
 
@@ -402,6 +402,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_photos'))
     )
     with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_photos_person_id'), ['person_id'], unique=False)
         batch_op.create_index('uq_photos_current', ['person_id'], unique=True, sqlite_where=sa.text('is_current'), postgresql_where=sa.text('is_current'))
 
     op.create_table('subscriptions',
@@ -642,6 +643,7 @@ def downgrade() -> None:
     op.drop_table('subscriptions')
     with op.batch_alter_table('photos', schema=None) as batch_op:
         batch_op.drop_index('uq_photos_current', sqlite_where=sa.text('is_current'), postgresql_where=sa.text('is_current'))
+        batch_op.drop_index(batch_op.f('ix_photos_person_id'))
 
     op.drop_table('photos')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
