@@ -330,3 +330,11 @@ def test_a_command_runs_once(core, cat, actor):
     with pytest.raises(Conflict, match="redan genomförd"):
         RegisterRoutine(core).execute(cmd, actor)
     assert b.counts(core) == before
+
+
+def test_the_routine_message_is_not_added_twice(core, cat, actor):
+    b.settings(core, internal_message_for_routines="Hanteras med kundrutiner.")
+    pid = b.add_person(core, internal_message="Betalar kontant.\n\nHanteras med kundrutiner.")
+    RegisterRoutine(core).execute(b.registration(cat, "befintlig_privatkund", person_id=pid), actor)
+    with core.sessions() as s:
+        assert s.get(Person, pid).internal_message == "Betalar kontant.\n\nHanteras med kundrutiner."
