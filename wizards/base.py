@@ -1,0 +1,274 @@
+"""The base of every reception wizard (SPEC §5): Swedish buttons, Enter/Esc, Slutför through a routine.
+
+* Buttons read "< Tillbaka", "Nästa >", "Slutför", "Avbryt". Enter presses Nästa
+  (Slutför on the last page) — QWizard makes that button the dialog's default;
+  a line edit passes Return on to it.
+* Esc, the window's close box and Avbryt all go through :meth:`reject`, which asks
+  first when the receptionist has entered something (`confirm_cancel`, a
+  replaceable class attribute). Nothing is written before Slutför.
+* Slutför calls :meth:`run` (the flow's routine). A :class:`UserError` is shown at
+  the field it names — the wizard goes back to the page that owns the field —
+  or in a message box, and the wizard stays open with everything intact. After
+  success the bus learns about it: ``person_changed``, ``order_created`` when
+  money is due (the till opens the order) and ``open_person``.
+
+Pages derive from :class:`ReceptionPage`: they keep what was typed when the
+receptionist goes back (QWizard's default ``cleanupPage`` would reset it), show
+an error label under each field (:meth:`ReceptionPage.error_label`), and tell the
+wizard when the receptionist entered something (:meth:`ReceptionPage.watch`).
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget, QMessageBox, QWidget,
+                               QWizard, QWizardPage)
+
+from app.errors import UserError
+from widgets.errors import show_user_error
+from widgets.services import UiServices
+
+ERROR_STYLE = "color: #b00020;"
+WARNING_STYLE = "color: #8a5a00;"
+CANCEL_QUESTION = "Vill du avbryta? Det du har fyllt i sparas inte."
+
+
+class PageId(IntEnum):
+    """Page ids shared by all flows; QWizard routes by them (setPage / nextId)."""
+
+    IDENTIFIERING = 5
+    SOK_ORGANISATION = 8
+    LEGITIMERING = 10
+    PERSONUPPGIFTER = 20
+    FORBESTALLNINGAR = 25
+    PRODUKTER = 30
+    AUTOGIRO = 40
+    INPASSERING = 50
+    SAMMANFATTNING = 60
+
+
+def ask_confirm_cancel(parent: QWidget) -> bool:
+    """Avbryt with entered data: ask before throwing it away."""
+    box = QMessageBox(QMessageBox.Icon.Question, parent.windowTitle(), CANCEL_QUESTION, parent=parent)
+    leave = box.addButton("Avbryt", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Fortsätt fylla i", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is leave
+
+
+def make_error_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def set_message(label: QLabel, text: str | None) -> None:
+    label.setText(text or "")
+    label.setVisible(bool(text))
+
+
+class ReceptionPage(QWizardPage):
+    """A wizard page that keeps its input on Tillbaka and shows messages at its fields."""
+
+    def __init__(self, services: UiServices, title: str, subtitle: str = "") -> None:
+        super().__init__()
+        self.services = services
+        self.setTitle(title)
+        if subtitle:
+            self.setSubTitle(subtitle)
+        self._error_labels: dict[str, QLabel] = {}
+        self._message: QLabel | None = None
+        self._initialised = False
+
+    # -- messages ------------------------------------------------------------
+    def error_label(self, *fields: str) -> QLabel:
+        """A red label (hidden while empty) for the fields named; UserError.field picks it."""
+        label = make_error_label(self)
+        for name in fields:
+            self._error_labels[name] = label
+        return label
+
+    def page_message_label(self) -> QLabel:
+        """The label for errors of this page that belong to no single field."""
+        if self._message is None:
+            self._message = make_error_label(self)
+        return self._message
+
+    def owns_field(self, field: str | None) -> bool:
+        return field is not None and field in self._error_labels
+
+    def show_field_error(self, field: str | None, message: str) -> None:
+        label = self._error_labels.get(field or "") or self.page_message_label()
+        set_message(label, message)
+
+    def clear_field_error(self, field: str) -> None:
+        label = self._error_labels.get(field)
+        if label is not None:
+            set_message(label, None)
+
+    def show_error(self, err: UserError) -> None:
+        self.show_field_error(err.field, err.message)
+
+    def clear_errors(self) -> None:
+        for label in set(self._error_labels.values()):
+            set_message(label, None)
+        if self._message is not None:
+            set_message(self._message, None)
+
+    # -- input tracking -------------------------------------------------------
+    def touch(self, *_args: Any) -> None:
+        wizard = self.wizard()
+        if isinstance(wizard, ReceptionWizard):
+            wizard.mark_entered()
+
+    def watch(self, *widgets: QWidget) -> None:
+        """Count a user's edit in these widgets as entered data (programmatic prefill does not count)."""
+        for widget in widgets:
+            if isinstance(widget, QLineEdit):
+                widget.textEdited.connect(self.touch)
+            elif isinstance(widget, QAbstractButton):
+                widget.clicked.connect(self.touch)
+            elif isinstance(widget, QComboBox):
+                widget.activated.connect(self.touch)
+            elif isinstance(widget, QListWidget):
+                widget.itemClicked.connect(self.touch)
+                widget.itemActivated.connect(self.touch)
+
+    # -- QWizardPage ----------------------------------------------------------
+    def initializePage(self) -> None:  # noqa: N802 - Qt API
+        first = not self._initialised
+        self._initialised = True
+        self.enter_page(first)
+
+    def enter_page(self, first: bool) -> None:
+        """Called each time the page is reached with Nästa; ``first`` the first time. Override."""
+
+    def cleanupPage(self) -> None:  # noqa: N802 - Qt API
+        # Keep what was typed when the receptionist goes back (QWizard would reset the fields).
+        pass
+
+    def shutdown(self) -> None:
+        """The wizard is closing: release devices. Override."""
+
+    def today(self):
+        return self.services.core.clock.today()
+
+
+class ReceptionWizard(QWizard):
+    """Base of every flow. Subclasses add pages with setPage(PageId, page) and implement :meth:`run`."""
+
+    #: (parent) -> bool; asked on Avbryt/Esc when data was entered. Tests replace it.
+    confirm_cancel: Callable[[QWidget], bool] = staticmethod(ask_confirm_cancel)
+    #: (parent, UserError) -> None; errors that belong to no page field. Tests replace it.
+    error_box: Callable[[QWidget, UserError], None] = staticmethod(show_user_error)
+
+    def __init__(self, services: UiServices, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.result_value: Any = None
+        self._entered = False
+        self._finishing = False
+        self.setWindowTitle(title)
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.HaveHelpButton, False)
+        self.setButtonText(QWizard.WizardButton.BackButton, "< &Tillbaka")
+        self.setButtonText(QWizard.WizardButton.NextButton, "&Nästa >")
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Nästa >")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Slutför")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Avbryt")
+        self.setMinimumSize(760, 600)
+
+    # -- data entered ---------------------------------------------------------
+    def mark_entered(self) -> None:
+        self._entered = True
+
+    def has_entered_data(self) -> bool:
+        return self._entered
+
+    # -- the flow -------------------------------------------------------------
+    def run(self) -> Any:
+        """Execute the flow's routine; return its result. Raises UserError. Override."""
+        raise NotImplementedError
+
+    def after_success(self, result: Any) -> None:
+        """Tell the rest of the application (override for results without person/order)."""
+        bus = self.services.bus
+        person_id = getattr(result, "person_id", None) or getattr(self, "person_id", None)
+        if person_id is not None:
+            bus.person_changed.emit(int(person_id))
+        order_id = getattr(result, "order_id", None)
+        if order_id is not None:
+            bus.order_created.emit(int(order_id))
+        if person_id is not None:
+            bus.open_person.emit(int(person_id))
+
+    # -- errors ---------------------------------------------------------------
+    def show_error(self, err: UserError) -> None:
+        """Show the error at the page that owns its field (going back if needed), else in a message box."""
+        for page_id in self.visitedIds():
+            page = self.page(page_id)
+            if isinstance(page, ReceptionPage) and page.owns_field(err.field):
+                while self.currentId() != page_id and len(self.visitedIds()) > 1:
+                    self.back()
+                page.show_error(err)
+                return
+        self.error_box(self, err)
+
+    # -- QDialog --------------------------------------------------------------
+    def accept(self) -> None:
+        if self._finishing:
+            return
+        self._finishing = True
+        self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
+        try:
+            result = self.run()
+        except UserError as err:
+            self.show_error(err)
+            return
+        finally:
+            self._finishing = False
+            self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+        self.result_value = result
+        self._shutdown_pages()
+        super().accept()
+        self.after_success(result)
+
+    def reject(self) -> None:
+        if self._entered and not self.confirm_cancel(self):
+            return
+        self._shutdown_pages()
+        super().reject()
+
+    def _shutdown_pages(self) -> None:
+        for page_id in self.pageIds():
+            page = self.page(page_id)
+            if isinstance(page, ReceptionPage):
+                page.shutdown()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            # Enter = Nästa, and Slutför on the last page (also when the focus is in a list).
+            which = (QWizard.WizardButton.FinishButton if self.currentPage() and self.currentPage().isFinalPage()
+                     or self.nextId() == -1 else QWizard.WizardButton.NextButton)
+            button = self.button(which)
+            if button.isVisible() and button.isEnabled():
+                button.click()
+            return
+        super().keyPressEvent(event)
+
+
+def keep_open(services: UiServices, wizard: QWizard) -> QWizard:
+    """Show a wizard without a parent and keep it alive until it closes."""
+    opened: list = services.extra.setdefault("open_wizards", [])
+    opened.append(wizard)
+    wizard.finished.connect(lambda _code: opened.remove(wizard) if wizard in opened else None)
+    wizard.show()
+    wizard.raise_()
+    wizard.activateWindow()
+    return wizard
