@@ -1,0 +1,291 @@
+"""The person card (SPEC §3): header with photo, identity, customer type, card and deviations; the tabs.
+
+`show_person(person_id)` loads everything through app.queries.person_card (on
+a worker thread for PostgreSQL, inline for SQLite) and pops up the internal
+message whenever a person is opened. Edits run routines and reload the card
+(bus.person_changed); a routine's Swedish error is shown at its field and what
+was typed stays.
+
+Menus: an entry is shown only when the rules in app/menus.py say it applies
+AND a routine has registered an action for its code in `menu_actions`
+(code -> callable(MenuTarget)); routines not built yet therefore leave no dead
+entries behind.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QMessageBox, QTabWidget, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from app.errors import UserError
+from app.menus import MenuEntry, MenuTarget, mandate_menu, person_menu
+from app.queries.person_card import PersonCardData, load_person_card
+from app.rights import CUSTOMER_JOURNAL
+from widgets.person_tabs import (SEVERITY_COLOURS, AddressTab, BasicTab, DocumentsTab, EconomyTab, JournalTab,
+                                 MarketingTab, MessagesTab, StaffTab, SubscriptionsTab, bookings_tab, chip_row,
+                                 invoices_tab, purchases_tab, value_cards_tab)
+from widgets.search_panel import QueryRunner
+from widgets.services import UiServices
+
+__all__ = ["PersonCardWidget", "SEVERITY_COLOURS"]
+
+log = logging.getLogger("reception.ui.person_card")
+UNEXPECTED = "Något gick fel. Försök igen; fungerar det inte, kontakta support (se loggfilen)."
+PHOTO_SIZE = (120, 160)
+
+
+def _internal_message_box(parent: QWidget, text: str) -> None:
+    QMessageBox.information(parent, "Internt meddelande", text)
+
+
+def _error_box(parent: QWidget, title: str, text: str) -> None:
+    QMessageBox.warning(parent, title, text)
+
+
+class PersonCardWidget(QWidget):
+    # Replaceable in tests: how the internal message and errors are shown.
+    internal_message_box = staticmethod(_internal_message_box)
+    error_box = staticmethod(_error_box)
+
+    loaded = Signal(object)   # the PersonCardData just shown
+
+    def __init__(self, services: UiServices, menu_actions: dict[str, Callable[[MenuTarget], None]] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.menu_actions = menu_actions if menu_actions is not None else {}
+        self.person_id: int | None = None
+        self.data: PersonCardData | None = None
+        self.reader = QueryRunner.for_core(services.core, self)
+        self.writer = QueryRunner.for_core(services.core, self, latest_only=False)
+        self.journal_allowed = CUSTOMER_JOURNAL in services.actor.rights
+
+        # -- header --------------------------------------------------------
+        self.photo = QLabel(self)
+        self.photo.setObjectName("photo")
+        self.photo.setFixedSize(*PHOTO_SIZE)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setStyleSheet("QLabel { background: #f3f4f6; color: #6b7280; }")
+        self.name_label = QLabel(self)
+        self.name_label.setObjectName("name")
+        self.name_label.setStyleSheet("font-size: 18pt; font-weight: 600;")
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.personnummer_label = QLabel(self)
+        self.personnummer_label.setObjectName("personnummer")
+        self.personnummer_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.customer_number_label = QLabel(self)
+        self.customer_number_label.setObjectName("customer_number")
+        self.customer_type_label = QLabel(self)
+        self.customer_type_label.setObjectName("customer_type")
+        self.card_label = QLabel(self)
+        self.card_label.setObjectName("card_number")
+        self.person_menu_button = self.menu_button("person_menu")
+        self.person_menu_button.setText("≡ Kunduppgifter")
+        self.person_menu_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.chips = QWidget(self)
+        self.chips.setObjectName("deviations")
+
+        facts = QVBoxLayout()
+        title = QHBoxLayout()
+        title.addWidget(self.name_label, 1)
+        title.addWidget(self.person_menu_button, 0, Qt.AlignmentFlag.AlignTop)
+        facts.addLayout(title)
+        for label in (self.personnummer_label, self.customer_number_label, self.customer_type_label,
+                      self.card_label):
+            facts.addWidget(label)
+        facts.addStretch(1)
+        header = QHBoxLayout()
+        header.addWidget(self.photo)
+        header.addLayout(facts, 1)
+
+        # -- tabs ----------------------------------------------------------
+        postal = services.postal
+        if postal is None:
+            from app.postal import PostalCodes
+            postal = services.postal = PostalCodes.load(user_data_dir=services.user_data_dir)
+        default_country = getattr(services.desk, "default_country", None) or "SE"
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("tabs")
+        self.basic_tab = BasicTab(self)
+        self.address_tab = AddressTab(self, postal, default_country)
+        self.marketing_tab = MarketingTab(self)
+        self.messages_tab = MessagesTab(self)
+        self.documents_tab = DocumentsTab(self)
+        self.bookings_tab = bookings_tab(self)
+        self.purchases_tab = purchases_tab(self)
+        self.economy_tab = EconomyTab(self)
+        self.invoices_tab = invoices_tab(self)
+        self.staff_tab = StaffTab(self)
+        self.subscriptions_tab = SubscriptionsTab(self)
+        self.value_cards_tab = value_cards_tab(self)
+        self.journal_tab = JournalTab(self) if self.journal_allowed else None
+        pages = [(self.basic_tab, "&Basuppgifter"), (self.address_tab, "&Adress/Fakturaadress"),
+                 (self.marketing_tab, "Mar&knad"), (self.messages_tab, "&Meddelanden"),
+                 (self.documents_tab, "&Dokument"), (self.bookings_tab, "B&okningar"),
+                 (self.purchases_tab, "&Tidigare köp"), (self.economy_tab, "&Ekonomi"),
+                 (self.invoices_tab, "&Fakturor"), (self.staff_tab, "&Personal"),
+                 (self.subscriptions_tab, "Abo&nnemang"), (self.value_cards_tab, "&Värdekort")]
+        if self.journal_tab is not None:
+            pages.append((self.journal_tab, "Kund&journal"))
+        for page, title_text in pages:
+            self.tabs.addTab(page, title_text)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.chips)
+        layout.addWidget(self.tabs, 1)
+        services.bus.person_changed.connect(self._person_changed)
+
+    # -- public ------------------------------------------------------------
+    def show_person(self, person_id: int, swiped_card: str | None = None) -> None:
+        """Load and show a person; the internal message pops up once the card is shown."""
+        self._load(person_id, swiped_card, opened=True)
+
+    def reload(self) -> None:
+        if self.person_id is not None:
+            self._load(self.person_id, None, opened=False)
+
+    def tab_titles(self) -> list[str]:
+        return [self.tabs.tabText(i).replace("&", "") for i in range(self.tabs.count())]
+
+    # -- menus (used by the tabs too) -----------------------------------------
+    def menu_button(self, name: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName(name)
+        button.setText("≡")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setAutoRaise(True)
+        return button
+
+    def target(self, *, subscription_id: int | None = None, mandate_id: int | None = None) -> MenuTarget:
+        return MenuTarget(self.person_id or 0, subscription_id, mandate_id)
+
+    def attach_menu(self, button: QToolButton, entries: list[MenuEntry], target: MenuTarget) -> bool:
+        """Give the button a menu of the entries that have a registered action; hide it when none has."""
+        shown = [e for e in entries if e.code in self.menu_actions]
+        old = button.menu()
+        if old is not None:
+            button.setMenu(None)
+            old.deleteLater()
+        if not shown:
+            button.hide()
+            return False
+        menu = QMenu(button)
+        menu.setToolTipsVisible(True)
+        for entry in shown:
+            action = menu.addAction(entry.label)
+            action.setObjectName(entry.code)
+            action.setEnabled(entry.enabled)
+            if entry.reason:
+                action.setToolTip(entry.reason)
+            action.triggered.connect(partial(self._run_action, entry.code, target))
+        button.setMenu(menu)
+        button.show()
+        return True
+
+    def mandate_entries(self, data: PersonCardData) -> list[MenuEntry]:
+        return mandate_menu(data.mandate_menu, data.settings, self.services.core.till_enabled,
+                            self.services.actor.rights)
+
+    # -- saving (used by the tabs) -----------------------------------------
+    def save(self, routine_class, command, form) -> None:
+        """Run a routine; on success reload the card everywhere, on a UserError show it at the form."""
+        routine = routine_class(self.services.core)
+        actor = self.services.actor
+        self.writer.run(lambda: routine.execute(command, actor),
+                        lambda _result: self._saved(form),
+                        lambda error: self._save_failed(form, error))
+
+    def _saved(self, form) -> None:
+        form.clear_error()
+        self.services.bus.status.emit("Ändringen är sparad.")
+        if self.person_id is not None:
+            self.services.bus.person_changed.emit(self.person_id)
+
+    def _save_failed(self, form, error: Exception) -> None:
+        if isinstance(error, UserError):
+            form.show_error(error)
+            return
+        log.error("saving from the person card failed", exc_info=error)
+        self.error_box(self, "Det gick inte att spara", UNEXPECTED)
+
+    # -- loading -----------------------------------------------------------
+    def _load(self, person_id: int, swiped_card: str | None, *, opened: bool) -> None:
+        core = self.services.core
+        include_journal = self.journal_allowed
+        viewer = self.services.actor.user_id
+
+        def query() -> PersonCardData:
+            with core.sessions() as session:
+                return load_person_card(session, person_id, core.clock.today(), include_journal=include_journal,
+                                        viewer_user_id=viewer, swiped_card=swiped_card)
+
+        self.reader.run(query, partial(self._show, opened=opened), self._load_failed)
+
+    def _load_failed(self, error: Exception) -> None:
+        if isinstance(error, UserError):
+            self.error_box(self, error.title, error.message)
+            return
+        log.error("loading the person card failed", exc_info=error)
+        self.error_box(self, "Personkortet kunde inte visas", UNEXPECTED)
+
+    def _person_changed(self, person_id: int) -> None:
+        if self.data is not None and person_id in (self.person_id, *self._related_ids()):
+            self.reload()
+
+    def _related_ids(self) -> set[int]:
+        data = self.data
+        if data is None:
+            return set()
+        return {s.payer_id for s in data.subscriptions} | {s.user_id for s in data.paid_for_others}
+
+    def _show(self, data: PersonCardData, *, opened: bool) -> None:
+        self.person_id = data.person.id
+        self.data = data
+        p = data.person
+        self.name_label.setText(p.name)
+        self.personnummer_label.setText(f"Personnummer: {p.personnummer_display}" if p.personnummer
+                                        else f"Födelsedatum: {p.birth_date:%Y-%m-%d} (inget personnummer)")
+        self.customer_number_label.setText(f"Kundnummer: {p.customer_number}")
+        type_text = f"Kundtyp: {p.customer_type_name}"
+        if p.price_guarantee_until is not None:
+            type_text += f" t.o.m. {p.price_guarantee_until:%Y-%m-%d}"
+        if p.organisation_name:
+            type_text += f"   Organisation: {p.organisation_name}"
+        self.customer_type_label.setText(type_text)
+        card = data.current_card
+        self.card_label.setText(f"Kort: {card.card_number}" if card else "Kort: saknas")
+        self._show_photo(data.photo_jpeg)
+        old = self.chips
+        self.chips = chip_row(data.deviations.top, self)
+        self.chips.setObjectName("deviations")
+        self.layout().replaceWidget(old, self.chips)
+        old.deleteLater()
+        self.attach_menu(self.person_menu_button,
+                         person_menu(data.person_menu, data.settings, self.services.core.till_enabled,
+                                     self.services.actor.rights),
+                         self.target())
+        for index in range(self.tabs.count()):
+            self.tabs.widget(index).load(data)
+        self.loaded.emit(data)
+        if opened and data.internal_message.strip():
+            self.internal_message_box(self, data.internal_message)
+
+    def _show_photo(self, jpeg: bytes | None) -> None:
+        pixmap = QPixmap()
+        if jpeg and pixmap.loadFromData(jpeg):
+            self.photo.setPixmap(pixmap.scaled(*PHOTO_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.photo.setPixmap(QPixmap())
+            self.photo.setText("Foto saknas")
+
+    def _run_action(self, code: str, target: MenuTarget) -> None:
+        action = self.menu_actions.get(code)
+        if action is not None:
+            action(target)
