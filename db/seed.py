@@ -34,6 +34,15 @@ STANDARD_ROLES = {
 
 def ensure_reference_data(session: Session) -> None:
     """Idempotent: adds what is missing, never changes what an admin configured."""
+    from app.counters import START
+    from db.models import Counter
+
+    have_counters = set(session.scalars(select(Counter.name)))
+    for name, first in START.items():
+        if name not in have_counters:
+            # The row exists before any desk takes a number, so two desks taking the very first
+            # number both UPDATE the same row (serialised by its lock) instead of both INSERTing.
+            session.add(Counter(name=name, value=first - 1))
     have_rights = set(session.scalars(select(Right.code)))
     for code, description in RIGHTS:
         if code not in have_rights:
