@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
 
     def open_order(self, order_id: int) -> None:
         self.show_till()
+        self.till_window.show_order(order_id)
 
     def edit_desk_settings(self) -> None:
         from PySide6.QtWidgets import QApplication
