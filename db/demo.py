@@ -78,6 +78,7 @@ from db.models import (
     User,
     ValueCard,
 )
+from db.seed import ensure_reference_data
 
 MARKER_KEY = "demo_seeded"
 DEMO_PASSWORD = "demo"
@@ -1170,6 +1171,7 @@ class _Builder:
         self.bump("photos", photos)
 
     def run(self) -> DemoSummary:
+        ensure_reference_data(self.s)  # rights, roles and deviation types, should the caller not have
         self.users_and_roles()
         self.catalogue()
         self.settings()
