@@ -240,3 +240,9 @@ def test_existing_customer_is_offered_instead_of_a_duplicate(wizard, sqlite_core
     d.click(page.open_existing_button)
     assert opened == [person] and not d.wizard.isVisible()
     assert builders.counts(sqlite_core) == before
+
+
+def test_desk_without_a_till_cannot_start_a_charging_flow(services, cat, error_box):
+    services.core.till_enabled = False
+    assert start_new_private_customer(services) is None
+    assert len(error_box.calls) == 1 and "kassakoppling" in error_box.calls[0].message

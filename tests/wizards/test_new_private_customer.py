@@ -67,12 +67,15 @@ def personuppgifter(d: Driver, pnr: str = PNR, shots: bool = False) -> None:
     d.next(PageId.PRODUKTER)
 
 
-def autogiro(d: Driver) -> None:
+def autogiro(d: Driver, shots: bool = False) -> None:
     page = d.page()
     assert page.edits["holder_name"].text() == "Anna Öberg"  # prefilled from the person
     assert page.edits["holder_personnummer"].text() == "19850709-9805"
     d.type(page.edits["clearing"], "5000")
     d.type(page.edits["account"], "1234560")
+    assert page.bank.text() == "Bank: SEB, konto 5000, 1234560"
+    if shots:
+        d.screenshot("registrering-4-autogiromedgivande.png")
     d.next(PageId.INPASSERING)
 
 
@@ -102,9 +105,7 @@ def run_to_inpassering(d: Driver, cat, shots: bool = False) -> None:
     if shots:
         d.screenshot("registrering-3-produkter.png")
     d.next(PageId.AUTOGIRO)
-    if shots:
-        d.screenshot("registrering-4-autogiromedgivande.png")
-    autogiro(d)
+    autogiro(d, shots=shots)
 
 
 def test_flow_1_end_to_end_with_mandate_photo_and_typed_card(qtbot, services, cat, sqlite_core, tmp_path):

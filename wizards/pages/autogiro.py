@@ -201,6 +201,9 @@ class AutogiroPage(ReceptionPage):
             for field, value in (("holder_name", name), ("holder_personnummer", pnr)):
                 if not self.edits[field].text().strip() and value:
                     self.edits[field].setText(value)
+        first_empty = next((e for e in self.edits.values() if e.isEnabled() and not e.text().strip()), None)
+        if first_empty is not None:
+            first_empty.setFocus()
         self.completeChanged.emit()
 
     # -- QWizardPage ------------------------------------------------------------
