@@ -25,7 +25,7 @@ from app.rights import ORGANISATIONS
 from app.routines.organisations import EconomyCommand, UpdateOrganisationEconomy
 from app.settings import load_settings
 from widgets.preorders import (ERROR_STYLE, OK_STYLE, SORT_ROLE, PreOrderAdminDialog, PreOrderTableModel,
-                               TaskRunner, make_table)
+                               TaskRunner, fit_columns, make_table)
 from widgets.services import UiServices
 
 NO_RIGHT = "Kräver rättigheten ”Organisationer”."
@@ -65,6 +65,7 @@ class OrganisationCardWidget(QWidget):
         self.menu_button.setText("≡ Förbeställningar")
         self.menu_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setStyleSheet("QToolButton { padding: 4px 10px; } QToolButton::menu-indicator { image: none; }")
         self.menu = QMenu(self.menu_button)
         self.admin_action = QAction("&Administrera förbeställningar…", self)
         self.admin_action.triggered.connect(self.open_preorder_admin)
@@ -81,6 +82,7 @@ class OrganisationCardWidget(QWidget):
         # Översikt
         self.price_list_label, self.uses_label, self.manager_label = QLabel(), QLabel(), QLabel()
         self.open_label = QLabel()
+        self.open_label.setStyleSheet("font-weight: bold; margin-top: 8px;")
         overview = QWidget()
         form = QFormLayout()
         form.addRow("Prislista:", self.price_list_label)
@@ -108,6 +110,9 @@ class OrganisationCardWidget(QWidget):
         self.economy_message.setWordWrap(True)
         self.economy_message.hide()
         economy_form = QFormLayout()
+        economy_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        self.price_list_combo.setMinimumWidth(280)
+        self.manager_combo.setMinimumWidth(280)
         economy_form.addRow("Prislista:", self.price_list_combo)
         economy_form.addRow("", self.uses_preorders_check)
         economy_form.addRow("Kundansvarig:", self.manager_combo)
@@ -166,7 +171,7 @@ class OrganisationCardWidget(QWidget):
         more = f" (de {shown} första visas)" if shown < card.open_preorders_count else ""
         self.open_label.setText(f"Öppna förbeställningar: {card.open_preorders_count}{more}")
         self.preorder_model.set_rows(list(card.open_preorders))
-        self.preorder_table.resizeColumnsToContents()
+        fit_columns(self.preorder_table)
 
         self._fill(self.price_list_combo, data.price_lists, card.price_list_id, "(ingen prislista)")
         self._fill(self.manager_combo, data.managers, card.account_manager_id, "(ingen kundansvarig)")

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.errors import UserError
 from app.queries.organisations import OrganisationRow, search_organisations
-from widgets.preorders import ROW_ROLE, TaskRunner, make_table
+from widgets.preorders import ROW_ROLE, TaskRunner, fit_columns, make_table
 from widgets.services import UiServices
 
 Index = QModelIndex | QPersistentModelIndex
@@ -114,7 +114,7 @@ class OrganisationSearchPanel(QWidget):
         if generation != self._generation:
             return  # an older search answered after a newer one started
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, 320)
         if not text.strip():
             self.status.setText("Skriv början av organisationens namn eller organisationsnumret.")
         elif not rows:

@@ -7,6 +7,7 @@ reaches this dialog anyway gets the routine's refusal and nothing is written.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -140,7 +141,7 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 class PreOrderTableModel(QAbstractTableModel):
     """Pre-orders of one organisation. SORT_ROLE gives sortable keys, ROW_ROLE the PreOrderListRow."""
 
-    HEADERS = ("Namn", "Personnummer / födelsedatum", "E-post", "Produkt", "Giltig från", "Giltig till", "Status")
+    HEADERS = ("Namn", "Personnr / födelsedatum", "E-post", "Produkt", "Giltig från", "Giltig till", "Status")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -210,7 +211,7 @@ class PreOrderFilterProxy(QSortFilterProxyModel):
 class ImportPreviewModel(QAbstractTableModel):
     """Every row of the file: line number, the parsed values (else what the file said) and the reason in red."""
 
-    HEADERS = ("Rad", "Namn", "Personnummer / födelsedatum", "E-post", "Fel")
+    HEADERS = ("Rad", "Namn", "Personnr / födelsedatum", "E-post", "Fel")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -272,11 +273,22 @@ def make_table(model, *, sortable: bool = False) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
     view.verticalHeader().hide()
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.setSortingEnabled(sortable)
     return view
+
+
+def fit_columns(view: QTableView, max_width: int = 260) -> None:
+    """Columns as wide as their contents, but none wider than max_width (the full text is in the tooltip)."""
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Interactive \
+                and header.sectionSize(column) > max_width:
+            header.resizeSection(column, max_width)
 
 
 def _error_label() -> QLabel:
@@ -335,6 +347,11 @@ class AddPreOrderDialog(QDialog):
         self.errors = {name: _error_label() for name in self.FIELDS}
         self.general_error = _error_label()
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        self.product.setMinimumWidth(280)
+        self.name_edit.setMinimumWidth(280)
+        self.pnr_edit.setMinimumWidth(280)
+        self.email_edit.setMinimumWidth(280)
         for label, widget, key in (("Produkt:", self.product, "product"), ("Giltig från:", self.valid_from, "valid_from"),
                                    ("Giltig till:", self.valid_to, "valid_to"), ("Namn:", self.name_edit, "name")):
             form.addRow(label, widget)
@@ -462,6 +479,8 @@ class ImportDialog(QDialog):
         file_row.addWidget(self.file_button)
         file_row.addWidget(self.file_label, 1)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        self.product.setMinimumWidth(280)
         form.addRow("Produkt:", self.product)
         form.addRow("Giltig från:", self.valid_from)
         form.addRow("Giltig till:", self.valid_to)
@@ -473,7 +492,7 @@ class ImportDialog(QDialog):
         self.summary = QLabel()
         self.model = ImportPreviewModel(self)
         self.table = make_table(self.model)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.import_button = QPushButton("Importera")
         self.import_button.setEnabled(False)
         self.cancel_button = QPushButton("Avbryt")
@@ -508,7 +527,8 @@ class ImportDialog(QDialog):
     def load_file(self, path: str) -> None:
         """Parse and check the file on the worker thread; the preview appears when done."""
         self.path = path
-        self.file_label.setText(path)
+        self.file_label.setText(os.path.basename(path))
+        self.file_label.setToolTip(path)
         self._set_preview(None)
         self._show_message("")
         self._busy("Läser filen…")
@@ -554,7 +574,7 @@ class ImportDialog(QDialog):
                              f"{', rubrikrad överhoppad' if preview.header_skipped else ''}.)")
         self.import_button.setText(f"Importera {good} giltiga {'rad' if good == 1 else 'rader'}")
         self.import_button.setEnabled(good > 0)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, 230)
 
     def _previewed(self, preview: ImportPreview) -> None:
         self._idle()
@@ -744,7 +764,7 @@ class PreOrderAdminDialog(QDialog):
         self.setWindowTitle(f"Administrera förbeställningar – {data.org_name}")
         self.products = data.products
         self.model.set_rows(data.rows)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)
         no_products = "Organisationen har ingen prislista med produkter att förbeställa. Välj prislista under Ekonomi."
         for button in (self.add_button, self.import_button):
             button.setEnabled(bool(self.products))
