@@ -9,7 +9,6 @@ below. A facts ``key`` is the subscription id as text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -173,6 +172,3 @@ def debit_drafts(loaded: Loaded, plan: DebitPlan | None, label: str = "") -> lis
                                      period_from=line.period_from, period_to=line.period_to))
     return drafts
 
-
-def today_in(freeze: DomainFreeze | None, today: date) -> bool:
-    return freeze is not None and freeze.start <= today <= freeze.end
