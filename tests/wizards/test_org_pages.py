@@ -23,7 +23,6 @@ PNR = "198507099805"
 
 @pytest.fixture
 def services(sqlite_core, make_actor, tmp_path) -> UiServices:
-    b.init_counters(sqlite_core)
     return UiServices(core=sqlite_core, actor=make_actor(sqlite_core, "recep"), bus=Bus(),
                       user_data_dir=tmp_path / "data")
 

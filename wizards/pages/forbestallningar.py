@@ -448,7 +448,7 @@ class ForbestallningarPage(ReceptionPage):
         if loaded.own:
             self.status.setText(f"Förbeställningar för {who} hos {ctx.organisation.name}. "
                                 "Sök för att se organisationens alla öppna förbeställningar.")
-            self._fill(loaded.own)
+            self._fill(loaded.own, choose_first=True)
         elif loaded.all_open:
             self.status.setText(f"{who} har ingen förbeställning hos {ctx.organisation.name}. Alla organisationens "
                                 "öppna förbeställningar visas; sök, eller lägg till en ny förbeställning.")
@@ -474,13 +474,14 @@ class ForbestallningarPage(ReceptionPage):
         name = self._ctx.organisation.name if self._ctx else ""
         self.status.setText(f"{len(rows)} öppna förbeställningar hos {name} matchar ”{text}”." if rows
                             else f"Ingen öppen förbeställning hos {name} matchar ”{text}”.")
-        self._fill(rows)
+        self._fill(rows, choose_first=len(rows) == 1)
 
     def _failed(self, error: BaseException) -> None:
         self.status.setText(query_error_text(error))
         self.completeChanged.emit()
 
-    def _fill(self, rows: list[PreOrderRow]) -> None:
+    def _fill(self, rows: list[PreOrderRow], choose_first: bool = False) -> None:
+        """Show the rows, keeping the choice; ``choose_first``: the person's own pre-order or the only hit."""
         chosen = self.selected_entry()
         entries = ([self._added] if self._added is not None else []) + [PreOrderEntry.existing(r) for r in rows]
         self.model.set_rows(entries)
@@ -489,9 +490,8 @@ class ForbestallningarPage(ReceptionPage):
             keep = next((i for i, e in enumerate(entries)
                          if (e.new is not None and chosen.new is not None) or (e.id is not None and e.id == chosen.id)),
                         None)
-        if keep is None and entries and (self._added is not None or len(entries) == 1 or (
-                self._loaded is not None and self._loaded.own and not self.search.text().strip())):
-            keep = 0  # the added pre-order, the only hit, or the person's own pre-order first
+        if keep is None and entries and (self._added is not None or choose_first):
+            keep = 0  # the added pre-order, the person's own pre-order, or the only search hit
         if keep is not None:
             self.table.selectRow(keep)
         self._update_chosen()
