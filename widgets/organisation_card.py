@@ -65,7 +65,8 @@ class OrganisationCardWidget(QWidget):
         self.menu_button.setText("≡ Förbeställningar")
         self.menu_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.menu_button.setStyleSheet("QToolButton { padding: 4px 10px; } QToolButton::menu-indicator { image: none; }")
+        self.menu_button.setStyleSheet("QToolButton { padding: 4px 10px; } "
+                                       "QToolButton::menu-indicator { image: none; }")
         self.menu = QMenu(self.menu_button)
         self.admin_action = QAction("&Administrera förbeställningar…", self)
         self.admin_action.triggered.connect(self.open_preorder_admin)

@@ -347,12 +347,11 @@ class AddPreOrderDialog(QDialog):
         self.errors = {name: _error_label() for name in self.FIELDS}
         self.general_error = _error_label()
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        self.product.setMinimumWidth(280)
-        self.name_edit.setMinimumWidth(280)
-        self.pnr_edit.setMinimumWidth(280)
-        self.email_edit.setMinimumWidth(280)
-        for label, widget, key in (("Produkt:", self.product, "product"), ("Giltig från:", self.valid_from, "valid_from"),
+        for edit in (self.valid_from, self.valid_to, self.birth_edit):
+            edit.setMaximumWidth(150)
+        self.setMinimumWidth(520)
+        for label, widget, key in (("Produkt:", self.product, "product"),
+                                   ("Giltig från:", self.valid_from, "valid_from"),
                                    ("Giltig till:", self.valid_to, "valid_to"), ("Namn:", self.name_edit, "name")):
             form.addRow(label, widget)
             form.addRow("", self.errors[key])
@@ -398,6 +397,8 @@ class AddPreOrderDialog(QDialog):
         label = self.errors.get(err.field or "", self.general_error)
         label.setText(err.message)
         label.show()
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width())))
         widget = {"product": self.product, "valid_from": self.valid_from, "valid_to": self.valid_to,
                   "name": self.name_edit, "personnummer": self.pnr_edit, "birth_date": self.birth_edit,
                   "email": self.email_edit}.get(err.field or "")
@@ -460,7 +461,8 @@ class ImportDialog(QDialog):
     """Importera förbeställningar: product and validity, a CSV file, a preview, then one write."""
 
     def __init__(self, services: UiServices, org_id: int, products: list[ProductChoice],
-                 parent: QWidget | None = None, *, choose_file: Callable[[QWidget], str | None] = choose_csv_file) -> None:
+                 parent: QWidget | None = None, *,
+                 choose_file: Callable[[QWidget], str | None] = choose_csv_file) -> None:
         super().__init__(parent)
         self.services, self.org_id, self.choose_file = services, org_id, choose_file
         self.path: str | None = None

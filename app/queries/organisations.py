@@ -24,7 +24,7 @@ from app.queries.catalog import OrganisationRow, search_organisations
 __all__ = [
     "OrganisationRow", "search_organisations", "OrganisationCard", "PreOrderListRow", "ProductChoice", "Choice",
     "STATUS_LABELS", "load_organisation_card", "list_preorders", "products_on_org_price_list", "price_lists",
-    "account_manager_choices", "open_preorder_keys", "ORG_GONE",
+    "account_manager_choices", "open_preorder_keys", "preorder_matches", "swedish_sort_key", "ORG_GONE",
 ]
 
 STATUS_LABELS = {"oppen": "Öppen", "utnyttjad": "Utnyttjad", "utgangen": "Utgången", "borttagen": "Borttagen"}

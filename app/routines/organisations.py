@@ -328,7 +328,8 @@ class ImportRefused(Conflict):
 
 
 def recheck_rows(rows: tuple[ImportRow, ...], today: date, existing_keys: set[str]) -> list[RowProblem]:
-    """Every row again: name, personnummer/birth date, e-mail, duplicates in the batch and against the open pre-orders."""
+    """Every row again: name, personnummer/birth date, e-mail, duplicates in the batch and against
+    the open pre-orders."""
     preview_rows = []
     for row in rows:
         errors = []
