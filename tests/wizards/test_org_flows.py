@@ -201,17 +201,24 @@ def add_preorder_in_dialog(d: Driver, product_name: str) -> None:
 
 def test_flow_3_with_a_manually_added_preorder_emails_the_account_manager(qtbot, services, cat, sqlite_core,
                                                                           preorder_org):
-    b.add_preorder(sqlite_core, preorder_org, cat.gym_ag, personnummer=b.pnr("19900101").replace("-", ""),
-                   name="Bo Ek")
+    for name, birth, serial, product in (("Bo Ek", "19900101", "123", cat.gym_ag),
+                                         ("Cecilia Lind", "19781224", "456", cat.gym_kontant),
+                                         ("Dragan Petrović", "19920315", "789", cat.gym_ag)):
+        b.add_preorder(sqlite_core, preorder_org, product, personnummer=b.pnr(birth, serial).replace("-", ""),
+                       name=name)
+    b.add_preorder(sqlite_core, preorder_org, cat.gym_ag, birth_date=date(1969, 5, 30), name="Eva Ström")
     d = Driver(qtbot, start_new_organisation_customer(services))
     sok_organisation(d, "foretag", "Företag AB")
     legitimering(d)
     personuppgifter(d, PageId.FORBESTALLNINGAR)
     page = wait_preorders(d)
-    assert [e.name for e in page.model.rows()] == ["Bo Ek"]  # no own pre-order: all open ones
+    # no own pre-order: all the organisation's open ones, none chosen for the receptionist
+    assert [e.name for e in page.model.rows()] == ["Bo Ek", "Cecilia Lind", "Dragan Petrović", "Eva Ström"]
     assert not d.next_button.isEnabled()
     add_preorder_in_dialog(d, "Gym 12 månader")
     assert page.new_preorder() is not None and d.next_button.isEnabled()
+    assert [e.name for e in page.model.rows()][:2] == ["Anna Öberg", "Bo Ek"]
+    d.screenshot("registrering-organisation-forbestallningar.png")
     d.next(PageId.PRODUKTER)
     assert offered(d) == [cat.gym_kontant]
     d.next(PageId.INPASSERING)

@@ -143,7 +143,8 @@ def test_preorder_model_passes_the_model_tester(qtmodeltester):
                     PreOrderEntry(5, "Bo Ek", None, date(1990, 1, 2), 7, "Gym AG", b.TODAY, b.TODAY, "bo@x.se")])
     qtmodeltester.check(model)
     assert model.data(model.index(0, 1)) == "19850709-9805"
-    assert model.data(model.index(0, 5)) == "Ny – skapas vid Slutför"
+    assert model.data(model.index(0, 4)) == "Ny" and model.data(model.index(1, 4)) == "Öppen"
+    assert "skapas vid Slutför" in model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
     assert model.data(model.index(1, 1)) == "född 1990-01-02"
 
 

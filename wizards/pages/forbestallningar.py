@@ -86,9 +86,9 @@ class PreOrderEntry:
 
 
 class PreOrderTableModel(QAbstractTableModel):
-    """Pre-orders as rows: Namn, Personnummer/födelsedatum, Produkt, Giltig, E-post, Status."""
+    """Pre-orders as rows: Namn, Personnummer/födelsedatum, Produkt, Giltig, Status (the e-mail as tooltip)."""
 
-    COLUMNS = ("Namn", "Personnummer / födelsedatum", "Produkt", "Giltig", "E-post", "Status")
+    COLUMNS = ("Namn", "Personnummer / födelsedatum", "Produkt", "Giltig", "Status")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -117,8 +117,11 @@ class PreOrderTableModel(QAbstractTableModel):
         entry = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (entry.name, format_identity(entry.personnummer, entry.birth_date), entry.product_name,
-                    f"{entry.valid_from:%Y-%m-%d} – {entry.valid_to:%Y-%m-%d}", entry.email,
-                    "Ny – skapas vid Slutför" if entry.new is not None else "Öppen")[index.column()]
+                    f"{entry.valid_from:%Y-%m-%d} – {entry.valid_to:%Y-%m-%d}",
+                    "Ny" if entry.new is not None else "Öppen")[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            mail = f"E-post: {entry.email}" if entry.email else "Ingen e-postadress"
+            return mail + ("\nNy förbeställning – skapas vid Slutför." if entry.new is not None else "")
         if role == Qt.ItemDataRole.FontRole and entry.new is not None:
             from PySide6.QtGui import QFont
 
@@ -445,7 +448,11 @@ class ForbestallningarPage(ReceptionPage):
         if loaded is None or ctx is None:
             return
         who = f"{ctx.person.first_name} {ctx.person.last_name}".strip()
-        if loaded.own:
+        if self._added is not None:
+            self.status.setText(f"Den nya förbeställningen för {who} står först och är vald. Du kan också välja "
+                                f"en av de öppna förbeställningarna hos {ctx.organisation.name}.")
+            self._fill(loaded.own or loaded.all_open)
+        elif loaded.own:
             self.status.setText(f"Förbeställningar för {who} hos {ctx.organisation.name}. "
                                 "Sök för att se organisationens alla öppna förbeställningar.")
             self._fill(loaded.own, choose_first=True)
