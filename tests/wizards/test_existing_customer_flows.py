@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import cv2
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from app.menus import MenuTarget
 from app.routines.mandate import HOS_BGC_MESSAGE
 from db.models import AutogiroMandate, Card, CustomerTypeProof, OnlinePurchase, Order, Person, Subscription
 from tests.app import builders
+from tests.devices.test_camera import make_frame
 from tests.wizards.conftest import Driver
 from tests.wizards.test_new_private_customer import pick_product
 from wizards.actions import ACTION_CODES, register_person_actions
@@ -25,6 +27,15 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateS
 @pytest.fixture
 def person(sqlite_core) -> int:
     return builders.add_person(sqlite_core)
+
+
+def add_photo(core, person_id: int) -> None:
+    from db.models import Photo
+
+    ok, data = cv2.imencode(".jpg", make_frame(2))
+    assert ok
+    with core.sessions() as s, s.begin():
+        s.add(Photo(person_id=person_id, jpeg=data.tobytes(), taken_at=builders.NOW, is_current=True))
 
 
 def start(qtbot, services, code: str, person_id: int) -> Driver:
@@ -65,6 +76,8 @@ def test_start_registration_prefills_from_personuppslagning(qtbot, services, cat
 
 
 def test_flow_2_existing_customer_signs_kontant(qtbot, services, cat, person, sqlite_core):
+    builders.add_card(sqlite_core, person, "0006")
+    add_photo(sqlite_core, person)
     d = start(qtbot, services, menus.TECKNA_ABONNEMANG, person)
     assert d.wizard.windowTitle() == "Teckna abonnemang som befintlig privatkund"
     leg = d.page()
@@ -79,7 +92,10 @@ def test_flow_2_existing_customer_signs_kontant(qtbot, services, cat, person, sq
     pick_product(d, cat.gym_kontant)
     assert "Att betala idag: 4 800,00 kr" in d.page().summary.text()
     d.next(PageId.INPASSERING)  # kontant: no Autogiromedgivande
-    d.type(d.page().card_number, "0007")
+    access = d.page()
+    assert access.photo.existing_photo.isVisible()  # the customer's current photo and card are shown
+    assert access.current_card_label.text() == "Nuvarande kort: 0006. Lämna fältet tomt för att behålla det."
+    d.type(access.card_number, "0007")
     d.next(PageId.SAMMANFATTNING)
     d.finish()
     with sqlite_core.sessions() as s:
@@ -88,7 +104,8 @@ def test_flow_2_existing_customer_signs_kontant(qtbot, services, cat, person, sq
         sub = s.scalar(select(Subscription).where(Subscription.user_id == person))
         assert sub.product_id == cat.gym_kontant and sub.charged_through == date(2027, 11, 21)
         assert s.scalar(select(Order.id).where(Order.person_id == person)) is not None
-        assert s.scalar(select(Card.card_number).where(Card.person_id == person)) == "0007"
+        cards = dict(s.execute(select(Card.card_number, Card.status).where(Card.person_id == person)).all())
+        assert cards == {"0006": "sparrat", "0007": "aktivt"}
 
 
 def test_flow_2_shows_the_current_mandate_and_keeps_it(qtbot, services, cat, person, sqlite_core):
@@ -277,7 +294,8 @@ def test_flow_8_new_mandate_with_swedbank_warning_is_not_blocked(qtbot, services
     d.type(page.edits["clearing"], "8327-9")
     d.type(page.edits["account"], "99 123 456-7")
     assert page.warning.isVisible() and "Swedbank" in page.warning.text()
-    d.finish()
+    qtbot.keyClick(page.edits["account"], Qt.Key.Key_Return)  # Enter = Slutför on the last page
+    assert not d.wizard.isVisible()
     with sqlite_core.sessions() as s:
         assert s.scalar(select(AutogiroMandate.clearing).where(AutogiroMandate.person_id == person)) == "83279"
 
