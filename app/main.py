@@ -90,7 +90,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None,
             core = open_core(resolve_url(args), clock, desk=args.desk or "Kassa 1")
         except UserError as err:
             return report_startup_error(err, None)
-        return module.run(args, core)
+        try:
+            return module.run(args, core)
+        finally:
+            core.engine.dispose()
     gui = importlib.import_module("widgets.app")
     return gui.run(args, clock=clock, show_error=show_error)
 

@@ -75,6 +75,10 @@ class Routine(Generic[C, R]):
     def conflict_message(self, error: exc.IntegrityError) -> str:
         return "Någon annan har ändrat samma uppgifter samtidigt. Kontrollera och försök igen."
 
+    def audit_details(self, command: C) -> Any:
+        """What the audit row records about the command; override to summarise bulk commands."""
+        return command
+
     # -- the engine ---------------------------------------------------------
     def preview_session(self) -> Session:
         return self.core.sessions()
@@ -90,7 +94,7 @@ class Routine(Generic[C, R]):
                     raise Conflict("Den här åtgärden är redan genomförd.")
                 self.validate(session, command)
                 result, entity, entity_id = self.perform(session, command, actor)
-                audit(session, self.core, actor, self.name, entity, entity_id, command)
+                audit(session, self.core, actor, self.name, entity, entity_id, self.audit_details(command))
                 if command_id:
                     self._record(session, command_id, actor, result)
             log.info("%s done by %s (%s %s)", self.name, actor.username, entity, entity_id)
