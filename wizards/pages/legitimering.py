@@ -18,7 +18,7 @@ from typing import Callable
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QRadioButton, QVBoxLayout, QWidget)
 
-from app.domain.legitimation import (CUSTOMER_TYPE_LABELS, ID_DOCUMENT_LABELS, PENSIONER_LABELS, PROOF_LABELS,
+from app.domain.legitimation import (CUSTOMER_TYPE_LABELS, PENSIONER_LABELS, PROOF_LABELS,
                                      RESIDENCE_LABELS, Legitimation, check_legitimation, proof_kinds_for,
                                      proof_needs_date, required_checks)
 from app.errors import UserError, ValidationError
