@@ -131,7 +131,8 @@ def start_new_organisation_customer(services: UiServices, parent: QWidget | None
     return keep_open(services, OrganisationWizard(services, "ny_organisationskund", parent=parent))
 
 
-def start_use_agreement(services: UiServices, person_id: int, parent: QWidget | None = None) -> OrganisationWizard | None:
+def start_use_agreement(services: UiServices, person_id: int,
+                        parent: QWidget | None = None) -> OrganisationWizard | None:
     """Flow 4, from the person menu's "Utnyttja avtal/förbeställning"."""
     from db.models import Person
 

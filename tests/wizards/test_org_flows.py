@@ -313,6 +313,30 @@ def test_flow_4_refused_when_too_many_months_are_left(qtbot, services, cat, sqli
     assert b.counts(sqlite_core) == before
 
 
+def test_flow_4_without_preorders_searches_and_cancel_midway_writes_nothing(qtbot, services, cat, sqlite_core,
+                                                                            confirm):
+    org = b.add_organisation(sqlite_core, "Avtal AB", price_list_id=cat.org_list)
+    person = b.add_person(sqlite_core)
+    before = b.counts(sqlite_core)
+    d = Driver(qtbot, start_use_agreement(services, person))
+    page = d.page()
+    qtbot.waitUntil(lambda: not page.busy and "ingen förbeställning" in page.status.text(), timeout=WAIT_MS)
+    assert page.model.rowCount() == 0 and not d.next_button.isEnabled()
+    sok_organisation(d, "avtal", "Avtal AB")
+    legitimering(d)
+    d.next(PageId.PRODUKTER)  # prefilled Personuppgifter; Avtal AB uses no pre-orders
+    assert sorted(offered(d)) == sorted([cat.gym_ag, cat.gym_kontant])
+    pick_product(d, cat.gym_kontant)
+    assert "Att betala idag: 3 000,00 kr" in d.page().summary.text()
+    d.next(PageId.INPASSERING)
+    d.type(d.page().card_number, "0004520100")
+    qtbot.keyClick(d.wizard, Qt.Key.Key_Escape)
+    assert len(confirm.calls) == 1 and not d.wizard.isVisible()
+    assert b.counts(sqlite_core) == before
+    with sqlite_core.sessions() as s:
+        assert s.get(Person, person).organisation_id is None and org
+
+
 def test_main_window_entry_starts_flow_3(qtbot, services, cat):
     register_organisation_actions(services)
     wizard = services.extra["start_org_registration"]()
