@@ -69,7 +69,10 @@ class BackgroundQuery(QObject):
                  pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
         self.sessions = services.core.sessions
-        self.pool = pool or QThreadPool.globalInstance()
+        if pool is None:  # an own pool: closing waits only for this page's queries
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(2)
+        self.pool = pool
         self._relay = _Relay()
         self._relay.done.connect(self._deliver)
         self._token = 0
