@@ -1,25 +1,29 @@
 """The main window: search on the left, the person or organisation card on the right, the till (F4).
 
-Keyboard first: F2 puts the cursor in the search field, F4 opens the till,
-Ctrl+Q quits; a card swipe anywhere opens that card's person card.
+Keyboard first: F2 puts the cursor in the search field, F3 registers a new private
+customer (Shift+F3 an organisation customer), F4 opens the till, Ctrl+Q quits; a
+card swipe anywhere opens that card's person card.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRunnable, QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from app.context import Actor, Core
 from app.errors import UserError
 from app.paths import user_data_dir
+from app.rights import SYSTEM_SETTINGS
 from app.settings import load_settings
 from widgets.services import Bus, UiServices
 
 log = logging.getLogger("reception.ui")
+OUTBOX_INTERVAL_MS = 60_000
 
 
 class WelcomePage(QWidget):
@@ -34,16 +38,49 @@ class WelcomePage(QWidget):
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
         text = QLabel("Dra kundens kort i kortläsaren, eller skriv personnummer, namn, kundnummer, kortnummer,\n"
-                      "telefon eller e-post i sökfältet (F2) och tryck Enter.")
+                      "telefon eller e-post i sökfältet (F2) och tryck Enter.\n\n"
+                      "F3 registrerar en ny kund · F4 öppnar kassan")
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setStyleSheet("font-size: 12pt; color: #444;")
         layout.addWidget(text)
         layout.addStretch(2)
 
 
+class _OutboxJob(QRunnable):
+    """Sends due e-mail from the outbox on a pool thread (never on the UI thread)."""
+
+    def __init__(self, core: Core) -> None:
+        super().__init__()
+        self.core = core
+
+    def run(self) -> None:
+        from app.jobs.outbox import send_due, smtp_from_settings
+
+        try:
+            transport = smtp_from_settings(self.core)
+            if transport is not None:
+                send_due(self.core, email=transport, sms=None)
+        except Exception:  # the next tick tries again; nothing is lost, the messages stay queued
+            log.exception("Outbox run failed")
+
+
+def _register_actions(services: UiServices) -> None:
+    """Routines register the menu entries they implement; the card shows only those (no dead entries)."""
+    from wizards.actions import register_person_actions
+    from wizards.org_actions import register_organisation_actions
+
+    register_person_actions(services)
+    register_organisation_actions(services)
+    if importlib.util.find_spec("wizards.subscription.actions") is not None:
+        from wizards.subscription.actions import register_subscription_actions
+
+        register_subscription_actions(services)
+
+
 class MainWindow(QMainWindow):
-    # Replaceable in tests: how an unknown card swipe is reported.
+    # Replaceable in tests: how an unknown card swipe and the job report are shown.
     unknown_card_box = staticmethod(lambda parent, text: QMessageBox.information(parent, "Okänt kort", text))
+    info_box = staticmethod(lambda parent, title, text: QMessageBox.information(parent, title, text))
 
     def __init__(self, services: UiServices, *, log_path: Path | None = None) -> None:
         super().__init__()
@@ -53,44 +90,61 @@ class MainWindow(QMainWindow):
         self.till_window = None
         settings = self._settings()
         self.setWindowTitle(f"{settings.club_name} – {services.actor.full_name} ({services.core.desk})")
-        self.resize(1280, 820)
+        self.resize(1366, 860)
+        services.extra.setdefault("menu_actions", {})
+        _register_actions(services)
 
+        from widgets.organisation_card import OrganisationCardWidget
+        from widgets.organisation_search import OrganisationSearchPanel
         from widgets.person_card import PersonCardWidget
+        from widgets.person_lookup import PersonLookupTab
         from widgets.search_panel import SearchPanel
 
         self.search_tabs = QTabWidget()
         self.search_panel = SearchPanel(services)
         self.search_tabs.addTab(self.search_panel, "&Personer")
+        self.organisation_search = OrganisationSearchPanel(services)
+        self.search_tabs.addTab(self.organisation_search, "&Organisationer")
+        self.lookup_tab = None
+        if settings.person_lookup_enabled:
+            self.lookup_tab = PersonLookupTab(services)
+            self.search_tabs.addTab(self.lookup_tab, "Person&uppslagning")
+            self.search_panel.not_found_personnummer.connect(self.look_up_person)
         self.stack = QStackedWidget()
         self.welcome = WelcomePage(services)
-        self.person_card = PersonCardWidget(services, menu_actions=services.extra.setdefault("menu_actions", {}))
-        self.stack.addWidget(self.welcome)
-        self.stack.addWidget(self.person_card)
+        self.person_card = PersonCardWidget(services, menu_actions=services.extra["menu_actions"])
+        self.organisation_card = OrganisationCardWidget(services)
+        for page in (self.welcome, self.person_card, self.organisation_card):
+            self.stack.addWidget(page)
         splitter = QSplitter()
         splitter.addWidget(self.search_tabs)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
-        splitter.setSizes([420, 860])
+        splitter.setSizes([430, 930])
         self.setCentralWidget(splitter)
+
+        self.reader_status = QLabel("")
         self._build_menus()
+        self.statusBar().addPermanentWidget(self.reader_status)
+        self.statusBar().addPermanentWidget(QLabel(self._database_label()))
         self.bus.open_person.connect(self.open_person)
+        self.bus.open_organisation.connect(self.open_organisation)
         self.bus.order_created.connect(self.open_order)
         self.bus.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         if services.cards is not None:
             services.cards.card_read.connect(self.on_card_swiped)
             services.cards.status_changed.connect(self.reader_status.setText)
-        self.statusBar().addPermanentWidget(self.reader_status)
-        db_label = QLabel(self._database_label())
-        self.statusBar().addPermanentWidget(db_label)
+        self.outbox_timer = QTimer(self)
+        self.outbox_timer.setInterval(OUTBOX_INTERVAL_MS)
+        self.outbox_timer.timeout.connect(self.send_outbox)
+        self.outbox_timer.start()
         self.search_panel.setFocus()
 
     # -- construction ------------------------------------------------------
     @classmethod
     def create(cls, core: Core, actor: Actor, *, desk=None, log_path: Path | None = None) -> "MainWindow":
         """Composition: the bus, the card-reader hub from desk settings, the postal-code list."""
-        from PySide6.QtWidgets import QApplication
-
         from app.postal import PostalCodes
         from devices.hub import CardReaderHub
 
@@ -113,7 +167,7 @@ class MainWindow(QMainWindow):
             return f"Lokal databas: {Path(engine.url.database).name}"
         return f"Delad databas: {engine.url.host}/{engine.url.database}"
 
-    def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
+    def _action(self, text: str, slot, shortcut: str | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -123,20 +177,28 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_menus(self) -> None:
-        from PySide6.QtWidgets import QLabel as _Label
-
-        self.reader_status = _Label("")
         bar = self.menuBar()
         file_menu = bar.addMenu("&Arkiv")
         file_menu.addAction(self._action("&Inställningar för den här datorn…", self.edit_desk_settings))
+        if SYSTEM_SETTINGS in self.services.actor.rights:
+            file_menu.addAction(self._action("Kör &nattjobbet nu", self.run_nightly_job))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Avsluta", self.close, "Ctrl+Q"))
         customer = bar.addMenu("&Kund")
         self.search_action = self._action("&Sök kund", self.focus_search, "F2")
         customer.addAction(self.search_action)
+        extra = self.services.extra
+        self.register_action = self._action("Registrera ny kund – &privatkund…",
+                                            lambda: extra["start_registration"](None), "F3")
+        customer.addAction(self.register_action)
+        self.register_org_action = self._action("Registrera ny kund – &organisationskund…",
+                                                lambda: extra["start_org_registration"](), "Shift+F3")
+        customer.addAction(self.register_org_action)
+        customer.addSeparator()
         self.till_action = self._action("&Kassa", self.show_till, "F4")
         customer.addAction(self.till_action)
-        self.customer_menu = customer
+        organisation = bar.addMenu("&Organisation")
+        organisation.addAction(self._action("&Sök organisation", self.focus_organisation_search, "Ctrl+O"))
         help_menu = bar.addMenu("&Hjälp")
         help_menu.addAction(self._action("&Uppdatera postnummer…", self.update_postal_codes))
         help_menu.addAction(self._action("Var finns &loggfilen?", self.show_log_path))
@@ -146,13 +208,25 @@ class MainWindow(QMainWindow):
         self.search_tabs.setCurrentWidget(self.search_panel)
         self.search_panel.focus_search()
 
-    def open_person(self, person_id: int) -> None:
+    def focus_organisation_search(self) -> None:
+        self.search_tabs.setCurrentWidget(self.organisation_search)
+        self.organisation_search.setFocus()
+
+    def look_up_person(self, digits12: str) -> None:
+        if self.lookup_tab is not None and self.lookup_tab.lookup(digits12):
+            self.search_tabs.setCurrentWidget(self.lookup_tab)
+
+    def open_person(self, person_id: int, swiped_card: str | None = None) -> None:
         try:
-            self.person_card.show_person(person_id)
+            self.person_card.show_person(person_id, swiped_card)
         except UserError as err:
             QMessageBox.warning(self, err.title, err.message)
             return
         self.stack.setCurrentWidget(self.person_card)
+
+    def open_organisation(self, organisation_id: int) -> None:
+        self.organisation_card.show_organisation(organisation_id)
+        self.stack.setCurrentWidget(self.organisation_card)
 
     def on_card_swiped(self, card_number: str) -> None:
         from app.queries.search import find_person_by_card
@@ -165,7 +239,7 @@ class MainWindow(QMainWindow):
                                         "Sök fram kunden med personnummer eller namn i sökfältet (F2).")
             self.focus_search()
             return
-        self.open_person(found.person_id)
+        self.open_person(found.person_id, card_number)
 
     def show_till(self) -> None:
         from widgets.till import TillWindow
@@ -180,9 +254,23 @@ class MainWindow(QMainWindow):
         self.show_till()
         self.till_window.show_order(order_id)
 
-    def edit_desk_settings(self) -> None:
-        from PySide6.QtWidgets import QApplication
+    def run_nightly_job(self) -> None:
+        from app.jobs.nightly import run_nightly
 
+        try:
+            report = run_nightly(self.services.core, self.services.actor)
+        except UserError as err:
+            QMessageBox.warning(self, err.title, err.message)
+            return
+        lines = report.lines() or ["Inget behövde göras."]
+        self.info_box(self, "Nattjobbet är klart", "\n".join(lines))
+        if self.stack.currentWidget() is self.person_card:
+            self.person_card.reload()
+
+    def send_outbox(self) -> None:
+        QThreadPool.globalInstance().start(_OutboxJob(self.services.core))
+
+    def edit_desk_settings(self) -> None:
         from widgets.desk_settings import DeskSettingsDialog
 
         desk = self.services.desk
@@ -192,7 +280,8 @@ class MainWindow(QMainWindow):
             if self.services.cards is not None:
                 self.services.cards.configure(desk, QApplication.instance())
             self.services.core.till_enabled = desk.till_enabled
-            self.statusBar().showMessage("Inställningarna för den här datorn är sparade.", 8000)
+            self.statusBar().showMessage("Inställningarna för den här datorn är sparade. "
+                                         "Byte av databas gäller från nästa start.", 8000)
 
     def update_postal_codes(self) -> None:
         from widgets.address_editor import update_postal_codes_from_file
@@ -200,9 +289,10 @@ class MainWindow(QMainWindow):
         update_postal_codes_from_file(self, self.services.postal, self.services.user_data_dir)
 
     def show_log_path(self) -> None:
-        QMessageBox.information(self, "Loggfil", f"Loggfilen finns här:\n{self.log_path or 'ingen loggfil'}")
+        self.info_box(self, "Loggfil", f"Loggfilen finns här:\n{self.log_path or 'ingen loggfil'}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.outbox_timer.stop()
         if self.services.cards is not None:
             self.services.cards.shutdown()
         if self.till_window is not None:

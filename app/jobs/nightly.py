@@ -31,6 +31,7 @@ from sqlalchemy import and_, exists, insert, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.context import Core
+from app.rights import SYSTEM_SETTINGS, require
 from app.routines.base import audit
 from app.settings import load_settings
 
@@ -65,6 +66,9 @@ class JobReport:
 
 
 def run_nightly(core: Core, actor=None) -> JobReport:
+    """Run the job. `actor` None = the scheduler (CLI); a logged-in user needs Systeminställningar."""
+    if actor is not None:
+        require(actor, SYSTEM_SETTINGS)
     today = core.clock.today()
     now = core.clock.now()
     report = JobReport()

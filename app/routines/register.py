@@ -403,7 +403,7 @@ class RegisterRoutine(Routine[Registration, RegistrationResult]):
         if preorder is None or preorder.organisation_id != org.id:
             raise ValidationError(f"Förbeställningen hör inte till {org.name}.", field="preorder_id")
         if preorder.status == "utnyttjad":
-            raise Conflict("Förbeställningen är redan utnyttjad.", field="preorder_id")
+            raise Conflict(PREORDER_USED_MESSAGE, field="preorder_id")
         if preorder.status != "oppen":
             raise ValidationError("Förbeställningen är inte längre öppen (utgången eller borttagen).",
                                   field="preorder_id")

@@ -62,9 +62,13 @@ def init_counters(core) -> None:
     from app.counters import START
     from db.models import Counter
 
-    with core.sessions() as s, s.begin():
+    from sqlalchemy import select
+
+    with core.sessions() as s, s.begin():  # the reference seed creates them too: add only what is missing
+        have = set(s.scalars(select(Counter.name)))
         for name, start in START.items():
-            s.add(Counter(name=name, value=start - 1))
+            if name not in have:
+                s.add(Counter(name=name, value=start - 1))
 
 
 def settings(core, **values) -> None:

@@ -127,3 +127,14 @@ def test_jobs_run_from_the_command_line(tmp_path, monkeypatch, capsys):
     assert main(["--db", f"sqlite:///{db}", "jobs", "run"]) == 0
     out = capsys.readouterr().out
     assert "Nattjobbet för" in out and "är klart" in out
+
+
+def test_from_the_app_the_job_needs_the_settings_right(core, make_actor):
+    import pytest
+
+    from app.errors import NotAllowed
+
+    build(core)
+    with pytest.raises(NotAllowed, match="Systeminställningar"):
+        run_nightly(core, make_actor(core, "recep"))
+    assert run_nightly(core, make_actor(core, "admin")).counts["types_expired"] == 1

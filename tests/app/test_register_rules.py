@@ -196,7 +196,7 @@ def test_preorders_are_refused_when_the_organisation_does_not_use_them(core, cat
 
 
 @pytest.mark.parametrize("kw, error, match", [
-    ({"status": "utnyttjad"}, Conflict, "redan utnyttjad"),
+    ({"status": "utnyttjad"}, Conflict, "redan utnyttjats vid en annan kassa"),
     ({"status": "utgangen"}, ValidationError, "inte längre öppen"),
     ({"valid_to": date(2026, 11, 21)}, ValidationError, "inte idag"),
     ({"valid_from": date(2026, 11, 23)}, ValidationError, "inte idag"),

@@ -146,7 +146,7 @@ def test_second_desk_on_a_used_preorder_is_refused_and_writes_nothing(qtbot, sql
     before = b.counts(desks.services[1].core)
     d2.finish()
     page = d2.page()
-    assert page.message.isVisible() and page.message.text() == "Förbeställningen är redan utnyttjad."
+    assert page.message.isVisible() and page.message.text() == "Förbeställningen har redan utnyttjats vid en annan kassa."
     assert b.counts(desks.services[1].core) == before
     assert_only_desk_1_wrote(desks.services[0].core, preorder, d2)
     # The list is reloaded: the used pre-order is gone, so Nästa waits for another choice.
