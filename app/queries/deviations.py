@@ -41,6 +41,7 @@ Definitions (Decision where the SPEC leaves room):
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -172,6 +173,13 @@ def subscription_end(payment: str, end: date | None, charged_through: date | Non
     return charged_through if charged_through is not None else start - timedelta(days=1)
 
 
+@functools.cache
+def _payer_alias():
+    from db.models import Person
+
+    return aliased(Person, name="deviation_payer")
+
+
 def load_deviation_facts(session: Session, person_id: int, today: date, *, swiped_card: str | None = None,
                          warning_days: int | None = None) -> DeviationFacts:
     """Load the facts for :func:`evaluate` in a fixed number of queries."""
@@ -200,7 +208,7 @@ def load_deviation_facts(session: Session, person_id: int, today: date, *, swipe
         select(func.count(func.distinct(Order.id)), func.coalesce(func.sum(OrderLine.amount_ore), 0))
         .select_from(Order).outerjoin(OrderLine, OrderLine.order_id == Order.id)
         .where(Order.person_id == person_id, Order.status == "oppen")).one()
-    payer = aliased(Person)
+    payer = _payer_alias()
     sub_rows = session.execute(
         select(Subscription, Product.payment, Product.interval_months, Product.notice_months,
                payer.first_name, payer.last_name)

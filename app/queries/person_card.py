@@ -9,6 +9,7 @@ rows.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -268,6 +269,14 @@ class PersonCardData:
         return tuple(c for c in self.cards if c.status != "aktivt")
 
 
+@functools.cache
+def _person_aliases():
+    """Built once: a fresh alias per call costs milliseconds of SQLAlchemy column adaptation."""
+    from db.models import Person
+
+    return aliased(Person, name="card_user"), aliased(Person, name="card_payer")
+
+
 def _address(row) -> AddressData:
     return AddressData(street=row.street or "", co=row.co or "", postal_code=row.postal_code or "",
                        town=row.town or "", country=row.country or "SE")
@@ -345,7 +354,7 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
     unpaid = sum(i.amount_ore - i.paid_ore for i in invoices if i.status == "obetald" and i.amount_ore > i.paid_ore)
 
     # Subscriptions: own ones and those this person pays for, with product and both names.
-    user_p, payer_p = aliased(Person), aliased(Person)
+    user_p, payer_p = _person_aliases()
     sub_rows = session.execute(
         select(Subscription.id, Subscription.product_id, Subscription.parent_id, Subscription.user_id,
                Subscription.payer_id, Subscription.price_list_id, Subscription.price_ore, Subscription.start_date,

@@ -224,7 +224,9 @@ def _search_number(session: Session, digits: str, typed: str, limit: int) -> tup
     if phone:
         matches = []
         for column in (Person.mobile_digits, Person.phone_home_digits, Person.phone_work_digits):
-            matches += _rows(session, column == phone, order_by=(Person.last_name_norm,), limit=limit + 1)
+            # No ORDER BY: an equality match is a handful of rows, and an ORDER BY on another column
+            # could make the planner walk that column's index instead (a full scan).
+            matches += _rows(session, column == phone, limit=limit + 1)
         matches.sort(key=_name_key)
         if matches and kind is SearchKind.NUMBER:
             kind = SearchKind.PHONE
