@@ -36,8 +36,8 @@ def test_cancel_with_final_payment_end_to_end(qtbot, services, world, sqlite_cor
     assert period.final_button.isChecked()
     assert period.final_button.text() == "&Slutbetalning nu: 753,16 kr"
     assert [row[2:] for row in period.table.cell_texts()] == [
-        ("Nästa debitering 2027-01-22", "2027-01-21", "–", "669,29 kr"),
-        ("Nästa debitering 2027-01-22", "2027-01-21", "–", "83,87 kr")]
+        ("Slutar 2027-01-21", "2027-01-21", "–", "669,29 kr"),
+        ("Slutar 2027-01-21", "2027-01-21", "–", "83,87 kr")]
     d.next(BEKRAFTA)
     text = summary_text(d)
     for part in ("Slutdatum</b></td><td>2027-01-21", "Slutbetalning t.o.m. 2027-01-21: 753,16 kr",

@@ -153,8 +153,8 @@ def test_freeze_end_to_end_from_the_person_card_menu(qtbot, services, world, sql
     type_date(d, period.end, date(2027, 1, 21))
     assert period.end.date() == QDate(2027, 1, 21)
     assert period.table.cell_texts() == [
-        ("Gym AG, AG", "2026-11-30", "Nästa debitering 2027-01-31", "–", "9 frysta betalda", "0,00 kr"),
-        ("Handduk AG (tillägg), AG", "2026-11-30", "Nästa debitering 2027-01-31", "–", "9 frysta betalda",
+        ("Gym AG", "2026-11-30", "Nästa debitering 2027-01-31", "–", "9 frysta betalda", "0,00 kr"),
+        ("Handduk AG (tillägg)", "2026-11-30", "Nästa debitering 2027-01-31", "–", "9 frysta betalda",
          "0,00 kr")]
     assert "2026-11-22 – 2027-01-21 (61 dagar)" in period.details.text()
     assert "Frysta debiterade dagar tillgodo: 9" in period.details.text()

@@ -160,10 +160,16 @@ class TransferWizard(SubscriptionWizard):
     def command(self) -> TransferSubscription:
         return self._command(self.addon_ids(), self.inpassering.access())
 
+    def base_rows(self) -> list[tuple[str, str]]:
+        return [("Överlåtare", self.transferor_text), ("Identifierad", self.who())]
+
+    def table_amounts(self) -> bool:
+        return False  # what the receiver pays is the order lines, not the transferred rows
+
     def summary_rows(self, p) -> list[tuple[str, str]]:
         receiver = (f"{p.receiver_name}, kundnummer {p.receiver_customer_number}" if p.receiver_id is not None
                     else f"{p.receiver_name} (ny kund)")
-        rows = [("Överlåtare", self.transferor_text), ("Mottagare", receiver),
+        rows = [("Mottagare", receiver),
                 ("Mottagarens kundtyp", type_text(p.customer_type, self.legitimering.legitimation().pensioner_subtype,
                                                   p.price_guarantee_until)),
                 ("Överlåts", f"{p.product_name}, giltigt t.o.m. {d(p.valid_through)}"),

@@ -118,6 +118,14 @@ class SubscriptionWizard(ReceptionWizard):
         """Whether the routine can charge (the Bekräfta page then shows the order total)."""
         return True
 
+    def table_amounts(self) -> bool:
+        """Whether the Bekräfta table shows what each row adds to the order."""
+        return self.charges()
+
+    def base_rows(self) -> list[tuple[str, str]]:
+        return [("Kund", self.identifiering.person_text), ("Identifierad", self.who()),
+                ("Abonnemang", f"{self.info.product_name}, {self.info.payment}")]
+
     # -- what the pages ask ----------------------------------------------------------
     def preview(self):
         self.last_preview = self.routine.preview(self.command())
@@ -129,9 +137,7 @@ class SubscriptionWizard(ReceptionWizard):
 
     def summary(self) -> Summary:
         preview = self.preview()
-        rows = [("Kund", self.identifiering.person_text), ("Identifierad", self.who()),
-                ("Abonnemang", f"{self.info.product_name}, {self.info.payment}")]
-        rows += self.summary_rows(preview)
+        rows = self.base_rows() + self.summary_rows(preview)
         lines = tuple((li.description, li.amount_ore) for li in getattr(preview, "lines", ()))
         total = getattr(preview, "total_ore", 0) if self.charges() else None
         return Summary(tuple(rows), lines, total, tuple(getattr(preview, "warnings", ())))

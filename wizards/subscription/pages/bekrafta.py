@@ -40,7 +40,7 @@ class BekraftaPage(SammanfattningPage):
     def enter_page(self, first: bool) -> None:
         super().enter_page(first)
         rows = self.wizard().table_rows() if self.summary_value is not None else ()
-        self.table.show_amounts(self.wizard().charges())
+        self.table.show_amounts(self.wizard().table_amounts())
         self.table.set_rows(rows)
         self.table.setVisible(bool(rows))
         self.table_label.setVisible(bool(rows))

@@ -23,7 +23,10 @@ def _iso(d: date | None) -> str:
 
 
 def after_text(row: SubscriptionRowPreview) -> str:
-    """Next debit (AG) or the validity (kontant) after the routine."""
+    """Next debit (AG) or the validity (kontant) after the routine; "Slutar" when it ends paid up."""
+    end = row.end_date_after
+    if end is not None and (row.charged_through_after is None or row.charged_through_after >= end):
+        return f"Slutar {_iso(end)}"
     if row.kind == "AG":
         return f"Nästa debitering {_iso(row.next_debit)}" if row.next_debit else "–"
     return f"Giltigt t.o.m. {_iso(row.validity_end)}" if row.validity_end else "–"
@@ -73,7 +76,7 @@ class SubscriptionTable(QTableWidget):
         self.setRowCount(len(rows))
         for r, row in enumerate(rows):
             name = f"{row.product_name} (tillägg)" if row.is_addon else row.product_name
-            cells = (f"{name}, {row.kind}", _iso(row.charged_through_before), after_text(row),
+            cells = (name, _iso(row.charged_through_before), after_text(row),
                      _iso(row.end_date_after), credit_text(row), format_sek(row.amount_ore))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
