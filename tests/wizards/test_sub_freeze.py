@@ -304,3 +304,23 @@ def test_freeze_confirmation_not_printed_before_slutfor_opens_after(qtbot, servi
     d.next(BEKRAFTA)
     finish_without_order(d, services)
     assert len(opened) == 1 and opened[0].read_bytes() == b.outbox(sqlite_core)[0]["attachment"]
+
+
+def test_freeze_is_kept_when_the_confirmation_cannot_be_saved_for_printing(qtbot, services, world, sqlite_core,
+                                                                          monkeypatch, tmp_path):
+    cat, anna, gym, towel = world
+    b.setting(sqlite_core, "freeze_confirmation", True)
+    opened: list = []
+    monkeypatch.setattr(FreezeWizard, "open_document", staticmethod(opened.append))
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the data directory should be")
+    services.user_data_dir = blocked
+    statuses: list[str] = []
+    services.bus.status.connect(statuses.append)
+    d = start(qtbot, services, menus.FRYS, anna, gym)
+    identify(d)
+    d.next(PERIOD)
+    d.next(BEKRAFTA)
+    finish_without_order(d, services)
+    assert b.sub(sqlite_core, gym)["status"] == "fryst" and len(b.outbox(sqlite_core)) == 1
+    assert opened == [] and statuses[-1].startswith("Bekräftelsen kunde inte sparas för utskrift")

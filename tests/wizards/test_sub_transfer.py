@@ -150,7 +150,8 @@ def test_receiver_with_an_active_subscription_is_refused_on_sok_kund(qtbot, serv
     search(d, "kund2@example.se")
     page = d.page()
     assert page.receiver_id() == bertil
-    assert page.receiver_error.text() == "Mottagaren har redan ett aktivt abonnemang." and page.receiver_error.isVisible()
+    assert page.receiver_error.text() == "Mottagaren har redan ett aktivt abonnemang."
+    assert page.receiver_error.isVisible()
     assert not d.next_button.isEnabled()
     d.click(page.new_customer)  # "Registrera ny kund" instead
     assert d.next_button.isEnabled() and not page.receiver_error.isVisible()

@@ -20,7 +20,7 @@ from app import menus
 from app.errors import UserError, ValidationError
 from app.menus import MenuTarget
 from app.routines.subscriptions import (CancelSubscription, ChangeFreezeEnd, DebitSubscription, FreezeSubscription,
-                                        RemoveOtherPayer, StopPayingForOther, ThawSubscription)
+                                        ThawSubscription)
 from app.routines.subscriptions.facts import freeze_rules
 from app.settings import load_settings
 from widgets.services import UiServices

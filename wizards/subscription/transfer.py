@@ -72,7 +72,8 @@ class TransferWizard(SubscriptionWizard):
         self.offered = self.routine.offered_addons(self.subscription_id)
 
         self.identifiering.setTitle("Identifiering")
-        self.identifiering.setSubTitle("Kontrollera legitimationen hos den som överlåter: kunden själv eller ett ombud.")
+        self.identifiering.setSubTitle("Kontrollera legitimationen hos den som överlåter: kunden själv eller ett "
+                                       "ombud.")
         self.sok_kund = SokKundPage(services, lambda pid: self.routine.receiver_reasons(self.subscription_id, pid),
                                     self.person_id)
         label = CUSTOMER_TYPE_LABELS.get(self.transferor_type, self.transferor_type)
@@ -93,6 +94,8 @@ class TransferWizard(SubscriptionWizard):
     # -- the receiver ---------------------------------------------------------------
     def receiver_chosen(self, receiver_id: int | None, *, first: bool = False) -> None:
         """Sök kund's Nästa: (re)build the pages that belong to the receiver when another one was chosen."""
+        from db.models import Person
+
         if not first and self.receiver_set and receiver_id == self.receiver:
             return
         self.receiver = receiver_id
@@ -103,7 +106,6 @@ class TransferWizard(SubscriptionWizard):
         if receiver_id is not None:
             with self.services.core.sessions() as session:
                 data = existing_customer_prefill(session, receiver_id)
-                from db.models import Person
                 self.receiver_birth = session.get(Person, receiver_id).birth_date
             person.set_person_data(data)
         self._replace(PageId.PERSONUPPGIFTER, person)
@@ -173,8 +175,8 @@ class TransferWizard(SubscriptionWizard):
                 ("Mottagarens kundtyp", type_text(p.customer_type, self.legitimering.legitimation().pensioner_subtype,
                                                   p.price_guarantee_until)),
                 ("Överlåts", f"{p.product_name}, giltigt t.o.m. {d(p.valid_through)}"),
-                ("Överlåtarens tillägg", ", ".join(r.product_name for r in p.ended_addons) + f" avslutas {d(self.today())}"
-                 if p.ended_addons else "Inga")]
+                ("Överlåtarens tillägg", ", ".join(r.product_name for r in p.ended_addons)
+                 + f" avslutas {d(self.today())}" if p.ended_addons else "Inga")]
         card = p.card_number or ("Behåller nuvarande kort" if p.receiver_id is not None else "Inget kort")
         if p.blocks_card_number:
             card += f" (kort {p.blocks_card_number} spärras)"

@@ -17,6 +17,7 @@ user and the payer reload through ``bus.person_changed``.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,6 +47,8 @@ from wizards.subscription.pages.bekrafta import BekraftaPage
 from wizards.subscription.pages.frysningsorsak import FrysningsorsakPage
 from wizards.subscription.pages.period import (CancelPeriodPage, DebitPeriodPage, FreezeEndPage, FreezePeriodPage,
                                                ProductChoicePage)
+
+log = logging.getLogger("reception.ui.subscriptions")
 
 FRYSNINGSORSAK = 6
 SOK_KUND = 7
@@ -293,6 +296,7 @@ class FreezeWizard(SubscriptionWizard):
         self.confirmation = settings.freeze_confirmation
         self.club_name = settings.club_name
         self.printed: Path | None = None
+        self.print_failed: str | None = None
         self.orsak = None
         if self.use_reasons:
             self.orsak = FrysningsorsakPage(services, self.routine.reasons())
@@ -331,7 +335,8 @@ class FreezeWizard(SubscriptionWizard):
         return rows
 
     def confirmation_pdf(self, preview) -> bytes:
-        return render_confirmation_pdf(preview, self.info.product_name, self.club_name, self.services.core.clock.today())
+        today = self.services.core.clock.today()
+        return render_confirmation_pdf(preview, self.info.product_name, self.club_name, today)
 
     def print_confirmation(self) -> None:
         try:
@@ -351,12 +356,18 @@ class FreezeWizard(SubscriptionWizard):
             command = replace(command, confirmation_pdf=pdf)
         result = self.routine.execute(command, self.services.actor)
         if pdf is not None and self.printed is None:
-            self.printed = write_confirmation(self.services.user_data_dir, self.subscription_id, command.start, pdf)
-            self.open_document(self.printed)
+            try:
+                self.printed = write_confirmation(self.services.user_data_dir, self.subscription_id, command.start,
+                                                  pdf)
+            except OSError as err:  # the freeze is saved and e-mailed; only the printout failed
+                log.warning("the freeze confirmation could not be saved: %s", err)
+                self.print_failed = f"Bekräftelsen kunde inte sparas för utskrift ({err.strerror or err})."
+            else:
+                self.open_document(self.printed)
         return result
 
     def done_text(self) -> str:
-        return "Abonnemanget är fryst."
+        return self.print_failed or "Abonnemanget är fryst."
 
 
 # --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from app.errors import UserError
 from app.routines.subscriptions import (CancelPreview, ChangeProductPreview, DebitOptions, DebitPreview,
                                         FreezeChangePreview, FreezeLimits, FreezePreview, ProductOption)
 from widgets.services import UiServices
-from wizards.base import ReceptionPage, set_message
+from wizards.base import ReceptionPage
 from wizards.subscription.pages.table import SubscriptionTable
 
 DATE_FORMAT = "yyyy-MM-dd"
@@ -355,7 +355,8 @@ class ProductChoicePage(PeriodPage):
             elif upgrade:
                 text += f": att betala {format_sek(result.total_ore)} för {result.paid_days_ahead} betalda dagar"
             else:
-                text += f": {result.shift_days} dagar längre, debiterat t.o.m. {result.row.charged_through_after:%Y-%m-%d}"
+                after = result.row.charged_through_after
+                text += f": {result.shift_days} dagar längre, debiterat t.o.m. {after:%Y-%m-%d}"
             item = QListWidgetItem(text, self.products)
             item.setData(Qt.ItemDataRole.UserRole, option.product_id)
         if len(options) == 1:
