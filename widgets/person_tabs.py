@@ -560,9 +560,11 @@ class EconomyTab(QWidget):
 
 
 class SubscriptionsTab(QWidget):
-    COLUMNS = ("Abonnemang", "Status", "Start", "Bindning t.o.m.", "Debiterat t.o.m.", "Slutdatum", "Pris",
-               "Betalare", "Avvikelser", "")
-    OTHER_COLUMNS = ("Nyttjare", "Abonnemang", "Status", "Debiterat t.o.m.", "Pris", "Avvikelser", "")
+    # The ≡ menu sits right of the subscription's name (as in the seeds), so it is never scrolled away.
+    COLUMNS = ("Abonnemang", "", "Status", "Start", "Bindning t.o.m.", "Debiterat t.o.m.", "Slutdatum", "Pris",
+               "Betalare", "Avvikelser")
+    OTHER_COLUMNS = ("Nyttjare", "Abonnemang", "", "Status", "Debiterat t.o.m.", "Pris", "Avvikelser")
+    MENU, CHIPS, OTHER_MENU, OTHER_CHIPS = 1, 9, 2, 6
 
     def __init__(self, card: "PersonCardWidget") -> None:
         super().__init__(card)
@@ -595,38 +597,38 @@ class SubscriptionsTab(QWidget):
         self.menu_buttons.clear()
         card = self.card
         for sub in data.subscriptions:
-            item = self._item(sub, (sub.product_name, sub.status_name, _d(sub.start_date), _d(sub.binding_end),
+            item = self._item(sub, (sub.product_name, "", sub.status_name, _d(sub.start_date), _d(sub.binding_end),
                                     _d(sub.charged_through), _d(sub.end_date), format_sek(sub.price_ore),
-                                    "" if sub.payer_id == sub.user_id else sub.payer_name, "", ""))
+                                    "" if sub.payer_id == sub.user_id else sub.payer_name, ""))
             self.tree.addTopLevelItem(item)
             for addon in sub.addons:
-                child = self._item(addon, (addon.product_name, addon.status_name, _d(addon.start_date),
+                child = self._item(addon, (addon.product_name, "", addon.status_name, _d(addon.start_date),
                                            _d(addon.binding_end), _d(addon.charged_through), _d(addon.end_date),
-                                           format_sek(addon.price_ore), "", "", ""))
+                                           format_sek(addon.price_ore), "", ""))
                 item.addChild(child)
-                self.tree.setItemWidget(child, 8, chip_row(addon.deviations))
-            self.tree.setItemWidget(item, 8, chip_row(sub.deviations))
+                self.tree.setItemWidget(child, self.CHIPS, chip_row(addon.deviations))
+            self.tree.setItemWidget(item, self.CHIPS, chip_row(sub.deviations))
             if sub.menu is not None:
                 entries = subscription_menu(sub.menu, data.settings, card.services.core.till_enabled,
                                             card.services.actor.rights)
                 button = card.menu_button(f"subscription_menu_{sub.id}")
                 if card.attach_menu(button, entries, card.target(subscription_id=sub.id)):
-                    self.tree.setItemWidget(item, 9, button)
+                    self.tree.setItemWidget(item, self.MENU, button)
                     self.menu_buttons[sub.id] = button
                 else:
                     button.deleteLater()
         self.tree.expandAll()
         for sub in data.paid_for_others:
-            item = self._item(sub, (sub.user_name, sub.product_name, sub.status_name, _d(sub.charged_through),
-                                    format_sek(sub.price_ore), "", ""))
+            item = self._item(sub, (sub.user_name, sub.product_name, "", sub.status_name, _d(sub.charged_through),
+                                    format_sek(sub.price_ore), ""))
             self.others.addTopLevelItem(item)
-            self.others.setItemWidget(item, 5, chip_row(sub.deviations))
+            self.others.setItemWidget(item, self.OTHER_CHIPS, chip_row(sub.deviations))
             if sub.menu is not None:
                 entries = paid_for_others_menu(sub.menu, data.settings, card.services.core.till_enabled,
                                                card.services.actor.rights)
                 button = card.menu_button(f"paid_for_others_menu_{sub.id}")
                 if card.attach_menu(button, entries, card.target(subscription_id=sub.id)):
-                    self.others.setItemWidget(item, 6, button)
+                    self.others.setItemWidget(item, self.OTHER_MENU, button)
                     self.menu_buttons[sub.id] = button
                 else:
                     button.deleteLater()

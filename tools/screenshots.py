@@ -1,0 +1,121 @@
+"""Take the README/docs screenshots from the running application (reception --demo).
+
+Run under a virtual screen:  xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshots.py
+It starts the real application start-up path (app.main.main(["--demo"])) on a fresh demo database
+in a temporary data directory, logs in as the demo receptionist, drives the main window the way a
+receptionist would and saves PNGs into docs/screenshots/.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+os.environ.setdefault("RECEPTION_DATA_DIR", tempfile.mkdtemp(prefix="reception-shots-"))
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+import widgets.login as login_module  # noqa: E402
+from app.auth import login  # noqa: E402
+from app.main import main  # noqa: E402
+from widgets.app import application  # noqa: E402
+
+login_module.LoginDialog.ask = classmethod(lambda cls, core, **kw: login(core, "reception", "demo"))
+
+
+def later(ms, fn):
+    QTimer.singleShot(ms, fn)
+
+
+def main_window():
+    wins = [w for w in QApplication.instance().topLevelWidgets()
+            if w.__class__.__name__ == "MainWindow" and w.isVisible()]
+    return wins[0] if wins else None
+
+
+def most_deviations(win) -> int:
+    from sqlalchemy import select
+
+    from app.queries.deviations import load_deviations
+    from db.models import Person
+
+    core = win.services.core
+    with core.sessions() as session:
+        ids = session.scalars(select(Person.id)).all()
+        scored = []
+        for pid in ids:
+            dev = load_deviations(session, pid, core.clock.today())
+            kinds = {d.code for d in dev.all()}
+            scored.append((len(kinds), len(dev.subscriptions), pid))
+    return max(scored)[2]
+
+
+def save(widget, name):
+    widget.grab().save(str(OUT / name))
+    print("saved", name, file=sys.stderr)
+
+
+def step_start():
+    win = main_window()
+    if win is None:
+        later(300, step_start)
+        return
+    win.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
+    save(win, "huvudfonster-start.png")
+    win.search_panel.search("an")
+    later(900, lambda: step_results(win))
+
+
+def step_results(win):
+    save(win, "sokresultat.png")
+    win.open_person(most_deviations(win))
+    later(1200, lambda: step_card(win))
+
+
+def step_card(win):
+    save(win, "huvudfonster.png")
+    tabs = win.person_card.findChild(type(win.search_tabs))
+    for i in range(tabs.count()):
+        if tabs.tabText(i).replace("&", "") == "Abonnemang":
+            tabs.setCurrentIndex(i)
+    later(500, lambda: step_subscriptions(win))
+
+
+def step_subscriptions(win):
+    save(win, "personkort-abonnemang.png")
+    win.focus_organisation_search()
+    win.organisation_search.search_edit.setText("a") if hasattr(win.organisation_search, "search_edit") else None
+    later(1200, lambda: step_org(win))
+
+
+def step_org(win):
+    from sqlalchemy import select
+
+    from db.models import Organisation
+
+    with win.services.core.sessions() as session:
+        org = session.scalar(select(Organisation.id).where(Organisation.uses_preorders).limit(1))
+    win.open_organisation(org)
+    later(1000, lambda: (save(win, "organisationskort-huvudfonster.png"), step_till(win)))
+
+
+def step_till(win):
+    win.show_till()
+    later(1200, lambda: (save(win.till_window, "kassa-huvudfonster.png"), finish(win)))
+
+
+def finish(win):
+    win.close()
+    QApplication.instance().quit()
+
+
+if __name__ == "__main__":
+    OUT.mkdir(parents=True, exist_ok=True)
+    application()
+    later(500, step_start)
+    sys.exit(main(["--demo"]))
