@@ -66,6 +66,14 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def search_key(length: int):
+    """A folded search-key column. On PostgreSQL it uses the "C" collation, so a prefix range
+    [p, p_next) is exactly "starts with p" and is answered by walking the btree index — whatever
+    the database's own collation (sv_SE orders "aa" and "å" in ways a range cannot express).
+    SQLite's default BINARY collation already orders by code point."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -265,7 +273,7 @@ class Organisation(Base):
     __tablename__ = "organisations"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    name_norm: Mapped[str] = mapped_column(String(200), index=True)
+    name_norm: Mapped[str] = mapped_column(search_key(200), index=True)
     org_number: Mapped[str] = mapped_column(String(11), unique=True)  # NNNNNN-NNNN
     price_list_id: Mapped[int | None] = mapped_column(ForeignKey("price_lists.id"))
     uses_preorders: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -293,8 +301,8 @@ class Person(Base):
     gender: Mapped[str | None] = mapped_column(String(1))  # M / K
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    first_name_norm: Mapped[str] = mapped_column(String(100))  # lower-case, accents folded
-    last_name_norm: Mapped[str] = mapped_column(String(100))
+    first_name_norm: Mapped[str] = mapped_column(search_key(100))  # lower-case, accents folded
+    last_name_norm: Mapped[str] = mapped_column(search_key(100))
     email: Mapped[str | None] = mapped_column(String(254))
     email_norm: Mapped[str | None] = mapped_column(String(254), index=True)
     mobile: Mapped[str | None] = mapped_column(String(30))

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.domain.personnummer import parse_personnummer
@@ -123,8 +123,9 @@ def prefix_bounds(prefix: str) -> tuple[str, str]:
 
 def _prefix(column, prefix: str):
     low, high = prefix_bounds(prefix)
-    # The range drives the index; substr keeps the match exact whatever the database's collation.
-    return and_(column >= low, column < high, func.substr(column, 1, len(prefix)) == prefix)
+    # The search-key columns sort by code point on both databases (db.models.search_key), so the
+    # range is exactly "starts with" and the index answers it, stopping after LIMIT rows.
+    return and_(column >= low, column < high)
 
 
 def _hit_columns():

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 05:59:41.344533
+Create Date: 2026-11-22 06:29:35.194271
 """
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def upgrade() -> None:
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('name_norm', sa.String(length=200), nullable=False),
+    sa.Column('name_norm', sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql'), nullable=False),
     sa.Column('org_number', sa.String(length=11), nullable=False),
     sa.Column('price_list_id', sa.Integer(), nullable=True),
     sa.Column('uses_preorders', sa.Boolean(), nullable=False),
@@ -183,8 +183,8 @@ def upgrade() -> None:
     sa.Column('gender', sa.String(length=1), nullable=True),
     sa.Column('first_name', sa.String(length=100), nullable=False),
     sa.Column('last_name', sa.String(length=100), nullable=False),
-    sa.Column('first_name_norm', sa.String(length=100), nullable=False),
-    sa.Column('last_name_norm', sa.String(length=100), nullable=False),
+    sa.Column('first_name_norm', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('last_name_norm', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('email_norm', sa.String(length=254), nullable=True),
     sa.Column('mobile', sa.String(length=30), nullable=True),
