@@ -17,7 +17,6 @@ from app.queries.catalog import active_card, card_number_taken, current_photo
 from app.routines.membership_card import CARD_TAKEN_MESSAGE, normalise_card_number
 from app.routines.registration_data import AccessData
 from app.settings import load_settings
-from widgets.photo_capture import PhotoCaptureWidget
 from widgets.services import UiServices
 from wizards.base import ReceptionPage, set_message
 
@@ -57,6 +56,10 @@ class InpasseringPage(ReceptionPage):
         self.current_card = card.card_number if card else None
 
         layout = QVBoxLayout(self)
+        # Imported here, not at module level: OpenCV and NumPy cost half a second of start-up
+        # and are only needed once a wizard with this page opens.
+        from widgets.photo_capture import PhotoCaptureWidget
+
         self.photo = PhotoCaptureWidget(camera_source(services), self)
         if existing_photo is not None:
             self.photo.set_existing_photo(existing_photo.jpeg)
