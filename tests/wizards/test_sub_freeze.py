@@ -74,8 +74,15 @@ def identify(d: Driver, agent: str = "") -> None:
 
 
 def type_date(d: Driver, edit, value: date) -> None:
-    """Pick a date in the QDateEdit's calendar popup and press Enter, as a receptionist does. The calendar only
-    offers the dates the routine allows (its range is the edit's minimum/maximum)."""
+    """Type a date into the date field as a receptionist does, and leave the field with Tab."""
+    edit.edit.setFocus()
+    edit.edit.selectAll()
+    d.qtbot.keyClicks(edit.edit, f"{value:%Y-%m-%d}")
+    d.qtbot.keyClick(edit.edit, Qt.Key.Key_Tab)
+
+
+def pick_date(d: Driver, edit, value: date) -> None:
+    """Pick a date in the field's calendar popup and press Enter."""
     calendar = edit.calendarWidget()
     calendar.setSelectedDate(QDate(value.year, value.month, value.day))
     d.qtbot.keyClick(calendar, Qt.Key.Key_Return)
@@ -147,10 +154,10 @@ def test_freeze_end_to_end_from_the_person_card_menu(qtbot, services, world, sql
     d.next(PERIOD)
     period = d.page()
     assert period.start.date() == QDate(2026, 11, 22) and period.start.calendarPopup()
-    # The shortest freeze is proposed; the picker allows 1 … 12 months.
+    # The shortest freeze is proposed; the allowed range (1 … 12 months) is stated next to the field.
     assert period.end.date() == QDate(2026, 12, 21)
-    assert (period.end.minimumDate(), period.end.maximumDate()) == (QDate(2026, 12, 21), QDate(2027, 11, 21))
-    type_date(d, period.end, date(2027, 1, 21))
+    assert "Tillåtet slutdatum 2026-12-21 – 2027-11-21" in period.limits_label.text()
+    pick_date(d, period.end, date(2027, 1, 21))
     assert period.end.date() == QDate(2027, 1, 21)
     assert period.table.cell_texts() == [
         ("Gym AG", "2026-11-30", "Nästa debitering 2027-01-31", "–", "9 frysta betalda", "0,00 kr"),
@@ -187,7 +194,7 @@ def test_future_freeze_and_the_idag_button(qtbot, services, world, sqlite_core):
     period = d.page()
     type_date(d, period.start, date(2026, 12, 1))
     # The end's limits follow the start: 1 … 12 months from 1 Dec.
-    assert (period.end.minimumDate(), period.end.maximumDate()) == (QDate(2026, 12, 31), QDate(2027, 11, 30))
+    assert "Tillåtet slutdatum 2026-12-31 – 2027-11-30" in period.limits_label.text()
     assert period.end.date() == QDate(2026, 12, 31)
     assert "Framtida frysning: 2026-12-01 – 2026-12-31" in period.details.text()
     d.click(period.today_button)
@@ -239,9 +246,19 @@ def test_freeze_shorter_than_the_minimum_is_refused(qtbot, services, world, sqli
     period = d.page()
     assert period.limits_label.text() == ("Tillåtet slutdatum 2027-01-21 – 2027-11-21 (kortast 2 månader, "
                                           "längst 12 månader).")
-    # The picker does not take a date before the minimum ...
+    # A typed date before the minimum gets the routine's message at the field and Nästa stays off ...
     type_date(d, period.end, date(2026, 12, 31))
-    assert period.end.date() >= QDate(2027, 1, 21)
+    assert visible_errors(period) == ["Frysperioden måste vara minst 2 månader."]
+    assert not d.next_button.isEnabled()
+    # ... half a date says how to write it ...
+    period.end.edit.setFocus()
+    period.end.edit.selectAll()
+    qtbot.keyClicks(period.end.edit, "2027-1")
+    qtbot.keyClick(period.end.edit, Qt.Key.Key_Tab)
+    assert visible_errors(period) == ["Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2027-01-21, eller välj i kalendern."]
+    assert not d.next_button.isEnabled()
+    type_date(d, period.end, date(2027, 1, 21))
+    assert visible_errors(period) == [] and d.next_button.isEnabled()
     # ... and when the minimum grows while the wizard is open, Slutför refuses at the field and writes nothing.
     before = b.snapshot(sqlite_core)
     d.next(BEKRAFTA)

@@ -3,8 +3,9 @@
 Each page asks its wizard for ``preview()`` — the routine's read-only preview of the
 command the page's current input makes — every time the input changes, and shows the
 subscription table, the dates and the amounts from it. A refusal (a UserError) is shown
-at the field it names and keeps Nästa disabled; the date pickers are limited to what the
-routine allows, so such a refusal is rare.
+at the field it names and keeps Nästa disabled. Dates are typed or picked in a calendar
+(widgets.date_field.DateField); the allowed range is stated next to the field and checked by
+the routine's preview, so a date outside it gets the routine's message at the field.
 
 * :class:`FreezePeriodPage` — Frys: start ("Idag") and end, limited by the min/max settings.
 * :class:`FreezeEndPage` — Förkorta / Förläng frysning: the new end of the ongoing freeze.
@@ -19,13 +20,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QButtonGroup, QDateEdit, QFormLayout, QFrame, QHBoxLayout, QLabel, QListWidget,
+from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.domain.money import format_sek
-from app.errors import UserError
+from app.errors import UserError, ValidationError
 from app.routines.subscriptions import (CancelPreview, ChangeProductPreview, DebitOptions, DebitPreview,
                                         FreezeChangePreview, FreezeLimits, FreezePreview, ProductOption)
+from widgets.date_field import DateField
 from widgets.services import UiServices
 from wizards.base import ReceptionPage
 from wizards.subscription.pages.table import SubscriptionTable
@@ -37,16 +39,17 @@ def qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
 
-def pydate(q: QDate) -> date:
+def pydate(q: QDate, field: str = "end") -> date:
+    if not q.isValid():
+        raise ValidationError("Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2027-01-21, eller välj i kalendern.",
+                              field=field)
     return date(q.year(), q.month(), q.day())
 
 
-def date_edit(parent: QWidget, name: str) -> QDateEdit:
-    edit = QDateEdit(parent)
+def date_edit(parent: "ReceptionPage", name: str) -> DateField:
+    """A date field that takes typing (widgets.date_field) with a calendar button."""
+    edit = DateField(parent, today=parent.today())
     edit.setObjectName(name)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat(DATE_FORMAT)
-    edit.setMinimumWidth(130)
     return edit
 
 
@@ -138,8 +141,10 @@ class FreezePeriodPage(PeriodPage):
         self._limits = limits
         self._min_text, self._max_text = min_text, max_text
         today = self.today()
+        # No min/max on the date fields: a QDateEdit with a range drops keystrokes that pass through an
+        # out-of-range date while typing ("2027-…" over 2026-12-21), so a receptionist could not type a
+        # date. The routine's preview checks the limits and its message is shown at the field instead.
         self.start = date_edit(self, "start")
-        self.start.setMinimumDate(qdate(today))
         self.today_button = QPushButton("&Idag", self)
         self.today_button.setObjectName("today")
         start_label = QLabel("&Startdatum", self)
@@ -170,10 +175,10 @@ class FreezePeriodPage(PeriodPage):
         self.start.setDate(qdate(self.today()))
 
     def start_date(self) -> date:
-        return pydate(self.start.date())
+        return pydate(self.start.date(), "start")
 
     def end_date(self) -> date:
-        return pydate(self.end.date())
+        return pydate(self.end.date(), "end")
 
     def _apply_limits(self, *, keep_end: bool) -> None:
         try:
@@ -181,8 +186,7 @@ class FreezePeriodPage(PeriodPage):
         except UserError as err:
             self.show_error(err)
             return
-        end = self.end_date() if keep_end else limits.earliest_end
-        self.end.setDateRange(qdate(limits.earliest_end), qdate(limits.latest_end))
+        end = self.end_date() if keep_end and self.end.date().isValid() else limits.earliest_end
         self.end.setDate(qdate(min(max(end, limits.earliest_end), limits.latest_end)))
         self.limits_label.setText(f"Tillåtet slutdatum {limits.earliest_end:%Y-%m-%d} – {limits.latest_end:%Y-%m-%d} "
                                   f"(kortast {self._min_text}, längst {self._max_text}).")
@@ -240,8 +244,7 @@ class FreezeEndPage(PeriodPage):
         self.limits_label.setWordWrap(True)
         self.input.addRow("", self.limits_label)
         self.input.addRow("", self.error_label("end"))
-        self._filling = True
-        self.end.setDateRange(qdate(low), qdate(max(low, high)))
+        self._filling = True  # no date range on the field: see FreezePeriodPage
         self.end.setDate(qdate(high if shorten else low))
         self._filling = False
         self.end.dateChanged.connect(self.refresh)
