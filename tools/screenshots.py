@@ -67,7 +67,12 @@ def step_start():
         return
     win.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
     save(win, "huvudfonster-start.png")
-    win.search_panel.search("an")
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    win.focus_search()
+    QTest.keyClicks(win.search_panel.search_edit, "an")
+    QTest.keyClick(win.search_panel.search_edit, Qt.Key.Key_Return)
     later(900, lambda: step_results(win))
 
 
@@ -89,7 +94,7 @@ def step_card(win):
 def step_subscriptions(win):
     save(win, "personkort-abonnemang.png")
     win.focus_organisation_search()
-    win.organisation_search.search_edit.setText("a") if hasattr(win.organisation_search, "search_edit") else None
+    win.organisation_search.search_edit.setText("vo")
     later(1200, lambda: step_org(win))
 
 
