@@ -157,6 +157,11 @@ class InvoiceRow:
     amount_ore: int
     paid_ore: int
     status: str
+    credited_invoice_id: int | None = None   # set on a credit invoice (kreditfaktura): the invoice it credits
+
+    @property
+    def is_credit(self) -> bool:
+        return self.credited_invoice_id is not None
 
 
 @dataclass(frozen=True)
@@ -277,6 +282,20 @@ def _person_aliases():
     return aliased(Person, name="card_user"), aliased(Person, name="card_payer")
 
 
+def load_document_content(session: Session, person_id: int, document_id: int,
+                          viewer_user_id: int | None) -> tuple[str, bytes]:
+    """(filename, bytes) of one of the person's documents, with the card's visibility rule:
+    a document marked "Endast synlig för ansvarig" is only given to its creator."""
+    from db.models import Document
+
+    row = session.execute(select(Document.filename, Document.content).where(
+        Document.id == document_id, Document.person_id == person_id,
+        or_(Document.only_owner_visible.is_(False), Document.created_by == viewer_user_id))).first()
+    if row is None:
+        raise NotFound("Dokumentet finns inte längre. Ladda om personkortet.")
+    return row.filename, bytes(row.content)
+
+
 def _address(row) -> AddressData:
     return AddressData(street=row.street or "", co=row.co or "", postal_code=row.postal_code or "",
                        town=row.town or "", country=row.country or "SE")
@@ -347,9 +366,9 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
     purchases.sort(key=lambda x: x.at, reverse=True)
 
     invoices = tuple(InvoiceRow(i.id, i.invoice_number, i.kind, i.issued_on, i.due_on, i.amount_ore, i.paid_ore,
-                                i.status) for i in session.execute(
+                                i.status, i.credited_invoice_id) for i in session.execute(
         select(Invoice.id, Invoice.invoice_number, Invoice.kind, Invoice.issued_on, Invoice.due_on, Invoice.amount_ore,
-               Invoice.paid_ore, Invoice.status)
+               Invoice.paid_ore, Invoice.status, Invoice.credited_invoice_id)
         .where(Invoice.person_id == person_id).order_by(Invoice.issued_on.desc(), Invoice.id.desc())))
     unpaid = sum(i.amount_ore - i.paid_ore for i in invoices if i.status == "obetald" and i.amount_ore > i.paid_ore)
 

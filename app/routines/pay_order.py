@@ -8,6 +8,10 @@ Every settled order gets one Payment row whose `method` says how it was settled
 (kontant, kort, swish, faktura). With 'faktura' no money changes hands at the
 desk: an Invoice (obetald, due in 30 days) carries the debt instead, and it
 counts as skuld until it is paid. See docs/decisions/till.md.
+
+An order created by Betala on the person card's Fakturor tab pays an invoice:
+paying it marks that invoice 'betald' in the same transaction
+(app/routines/invoices.py, docs/decisions/invoices.md).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from app.errors import Conflict, NotFound, ValidationError
 from app.orders import INVOICE_DAYS, cash_amount
 from app.rights import TILL
 from app.routines.base import Routine
+from app.routines.invoices import check_invoice_payment, settle_invoice_paid_at_desk
 
 METHODS = ("kontant", "kort", "swish", "faktura")
 MAX_REASON = 500
@@ -109,6 +114,7 @@ class PayOrderRoutine(Routine[PayOrder, PaidOrder]):
         status = _order_status(session, command.order_id)
         if status != "oppen":
             raise (NotFound if status is None else Conflict)(_not_open_message(status))
+        check_invoice_payment(session, command.order_id, command.method)
         if command.method == "kontant" and command.received_ore is not None:
             received = command.received_ore
             if not isinstance(received, int) or isinstance(received, bool):
@@ -123,6 +129,7 @@ class PayOrderRoutine(Routine[PayOrder, PaidOrder]):
         _close_order(session, command.order_id, "betald", now)
         order = session.get(Order, command.order_id)
         total = _order_total(session, order.id)
+        settle_invoice_paid_at_desk(session, order, total)
         paid = cash_amount(total) if command.method == "kontant" else total
         received = None
         if command.method == "kontant":
