@@ -50,6 +50,7 @@ from app.postal import PostalCodes
 from app.routines.person_data import AddressData, PersonData, apply_person_data, validate_person_data
 from app.settings import save_setting
 from db.models import (
+    PersonRegisterEntry,
     Address,
     AddonRule,
     AutogiroMandate,
@@ -115,6 +116,7 @@ class DemoSummary:
     subscriptions: int = 0
     mandates: int = 0
     preorders: int = 0
+    register_entries: int = 0
     online_purchases: int = 0
     orders: int = 0
     invoices: int = 0
@@ -499,6 +501,7 @@ class _Builder:
                      "Lämna ut kortet först när betalningen är klar.")
         save_setting(self.s, "membership_card_products", [self.products["KORT"].id])
         save_setting(self.s, "use_deviation_reasons", True)
+        save_setting(self.s, "person_lookup_enabled", True)  # the local register below answers lookups
 
     def organisations(self) -> None:
         manager = self.user_id("kundansvarig")
@@ -1170,6 +1173,33 @@ class _Builder:
         self.bump("cards", cards)
         self.bump("photos", photos)
 
+    def person_register(self) -> None:
+        """A small population-register extract for Personuppslagning: the pre-ordered people who are
+        not customers yet, some other non-customers, and one with protected identity (no address)."""
+        self.s.flush()  # the pre-orders were only added (autoflush is off while seeding)
+        customers = {p.row.personnummer for p in self.people if p.row.personnummer}
+        wanted: dict[str, tuple[str, str]] = {}
+        for pre in self.s.scalars(select(PreOrder).where(PreOrder.personnummer.is_not(None))):
+            if pre.personnummer not in customers:
+                first, _, last = pre.name.partition(" ")
+                wanted[pre.personnummer] = (first, last or first)
+        rng = self.rng
+        for _ in range(12):
+            gender = rng.choice("MK")
+            first, last = rng.choice(MALE if gender == "M" else FEMALE), rng.choice(LAST)
+            pnr = self.personnummer(self.birth_between(18, 80), gender)
+            if pnr not in customers:
+                wanted[pnr] = (first, last)
+        for i, (pnr, (first, last)) in enumerate(sorted(wanted.items())):
+            protected = i == 0
+            addr = self.address()
+            self.s.add(PersonRegisterEntry(personnummer=pnr, first_name=first, last_name=last,
+                                           street=None if protected else addr.street,
+                                           postal_code=None if protected else addr.postal_code,
+                                           town=None if protected else addr.town, protected_identity=protected))
+        self.s.flush()
+        self.bump("register_entries", len(wanted))
+
     def run(self) -> DemoSummary:
         ensure_reference_data(self.s)  # rights, roles and deviation types, should the caller not have
         self.users_and_roles()
@@ -1183,6 +1213,7 @@ class _Builder:
         self.write_proofs()
         self.mandates()
         self.preorders()
+        self.person_register()
         self.online_purchases()
         self.orders_and_invoices()
         self.cards_photos_and_more()

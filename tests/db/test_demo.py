@@ -308,3 +308,25 @@ def test_same_day_gives_the_same_data(sqlite_template, tmp_path, clock):
                                                  Subscription.charged_through).order_by(Subscription.id)).all())
         engine.dispose()
     assert fingerprints[0] == fingerprints[2] and fingerprints[1] == fingerprints[3]
+
+
+def test_personuppslagning_is_on_and_finds_pre_ordered_people_who_are_not_customers(sqlite_core):
+    from app.lookup import provider_from_settings
+    from app.queries.search import search_persons
+    from db.models import PersonRegisterEntry
+
+    summary = _seed(sqlite_core)
+    assert summary.register_entries >= 10
+    with sqlite_core.sessions() as s:
+        settings = load_settings(s)
+        assert settings.person_lookup_enabled
+        customers = set(s.scalars(select(Person.personnummer).where(Person.personnummer.is_not(None))))
+        entries = s.scalars(select(PersonRegisterEntry)).all()
+        pre = s.scalar(select(PreOrder).where(PreOrder.status == "oppen", PreOrder.personnummer.is_not(None),
+                                              PreOrder.personnummer.not_in(customers)))
+        result = search_persons(s, pre.personnummer, sqlite_core.clock.today())
+    assert not customers & {e.personnummer for e in entries}  # only people who are not customers
+    assert [e.protected_identity for e in entries].count(True) == 1
+    assert result.hits == [] and result.not_found_personnummer
+    found = provider_from_settings(settings, sqlite_core.sessions).lookup(pre.personnummer)
+    assert found is not None and f"{found.first_name} {found.last_name}" == pre.name
