@@ -7,21 +7,32 @@ typed stays in the fields.
 """
 from __future__ import annotations
 
+import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget,
+                               QTableWidgetItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.money import format_sek
-from app.errors import UserError, ValidationError
+from app.errors import NotAllowed, UserError, ValidationError
 from app.menus import paid_for_others_menu, subscription_menu
-from app.queries.person_card import PersonCardData
+from app.orders import TILL_MISSING_REASON
+from app.queries.person_card import PersonCardData, load_document_content
+from app.rights import TILL, require
 from app.routines import person_edit as pe
+from app.routines.invoices import (CreditedInvoice, CreditInvoice, CreditInvoiceRoutine, InvoiceDetails, InvoiceOrder,
+                                   PayInvoiceAtDesk, PayInvoiceAtDeskRoutine, SendInvoice, SendInvoiceRoutine,
+                                   credit_refusal, invoice_details, invoice_file_name, paid_invoice_number,
+                                   pay_refusal)
 from app.routines.person_data import AddressData, PersonData
+from widgets.invoice_pdf import render_invoice_pdf
+from widgets.search_panel import QueryRunner
 
 if TYPE_CHECKING:
     from widgets.person_card import PersonCardWidget
@@ -392,28 +403,71 @@ def _choose_file(parent: QWidget) -> str | None:
     return path or None
 
 
+def open_with_desktop(path: Path) -> bool:
+    """Open a file in the program the PC uses for its kind (PDF reader, ...)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def write_file(path: Path, content: bytes) -> Path:
+    """Write atomically (a half-written file is never opened)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+    return path
+
+
+def safe_file_name(name: str, fallback: str = "dokument") -> str:
+    """A file name that is safe on Windows and Linux: letters (å, ä, ö too), digits, '.', '-', '_'."""
+    cleaned = re.sub(r"[^\w.\-]+", "_", name.strip(), flags=re.UNICODE).strip("._")
+    if not cleaned:
+        return fallback
+    stem, dot, suffix = cleaned.rpartition(".")
+    if dot and len(suffix) <= 10 and len(cleaned) > MAX_FILE_NAME:
+        return stem[:MAX_FILE_NAME - len(suffix) - 1] + "." + suffix
+    return cleaned[:MAX_FILE_NAME]
+
+
+MAX_FILE_NAME = 100
+DOCUMENT_DIR = "dokument"
+INVOICE_DIR = "fakturor"
+SELECT_DOCUMENT = "Markera ett dokument i listan."
+
+
 class DocumentsTab(QWidget):
     choose_file = staticmethod(_choose_file)  # replaceable in tests
+    opener = staticmethod(open_with_desktop)  # replaceable in tests
 
     def __init__(self, card: "PersonCardWidget") -> None:
         super().__init__(card)
         self.card = card
         self.documents: tuple = ()
+        self.reader = QueryRunner.for_core(card.services.core, self, latest_only=False)
         self.table = read_only_table(self, "documents")
-        self.add_button = QPushButton("Lägg till &dokument…", self)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.open_button = QPushButton("&Öppna", self)
+        self.open_button.setObjectName("open_document")
+        self.add_button = QPushButton("&Lägg till dokument…", self)
         self.add_button.setObjectName("add_document")
-        self.flags = EditForm(self, "Spara &flaggor")
+        self.flags = EditForm(self, "Spara fla&ggor")
         self.only_owner = self.flags.add("only_owner_visible", "Endast synlig för ansvarig", QCheckBox())
         self.show_on_web = self.flags.add("show_on_web", "Visas på Internet", QCheckBox())
         self.processed = self.flags.add("processed", "Bearbetad", QCheckBox())
         self.flags.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(buttons)
         layout.addWidget(self.flags)
         self.add_button.clicked.connect(self.add)
+        self.open_button.clicked.connect(self.open_document)
         self.table.itemSelectionChanged.connect(self._selected)
+        self.table.cellDoubleClicked.connect(lambda _row, _column: self.open_document())
         self.flags.save_button.clicked.connect(self.save_flags)
+        self._selected()
 
     def load(self, data: PersonCardData) -> None:
         self.documents = data.documents
@@ -422,16 +476,19 @@ class DocumentsTab(QWidget):
                                 "Tillagt", "Av"),
                    [(d.filename, f"{max(1, round(d.size / 1024))} kB", yes[d.only_owner_visible], yes[d.show_on_web],
                      yes[d.processed], _dt(d.created_at), d.created_by) for d in data.documents])
-        self.flags.setEnabled(False)
         self.flags.clear_error()
+        self._selected()
 
     def _current(self):
         row = self.table.currentRow()
-        return self.documents[row] if 0 <= row < len(self.documents) else None
+        selected = self.table.selectionModel().hasSelection()
+        return self.documents[row] if selected and 0 <= row < len(self.documents) else None
 
     def _selected(self) -> None:
         doc = self._current()
         self.flags.setEnabled(doc is not None)
+        self.open_button.setEnabled(doc is not None)
+        self.open_button.setToolTip("Öppna dokumentet i datorns program för filtypen" if doc else SELECT_DOCUMENT)
         if doc is not None:
             self.only_owner.setChecked(doc.only_owner_visible)
             self.show_on_web.setChecked(doc.show_on_web)
@@ -457,9 +514,38 @@ class DocumentsTab(QWidget):
             self.card.person_id, doc.id, self.only_owner.isChecked(), self.show_on_web.isChecked(),
             self.processed.isChecked()), self.flags)
 
+    def open_document(self) -> None:
+        """Öppna: write the document to <user data>/dokument/<id>-<name> and open it there."""
+        doc = self._current()
+        if doc is None:
+            return
+        core, person_id, viewer = self.card.services.core, self.card.person_id, self.card.services.actor.user_id
+
+        def query() -> tuple[str, bytes]:
+            with core.sessions() as session:
+                return load_document_content(session, person_id, doc.id, viewer)
+
+        self.reader.run(query, lambda found: self._open(doc.id, *found),
+                        lambda error: self.card._save_failed(self.flags, error))
+
+    def _open(self, document_id: int, filename: str, content: bytes) -> None:
+        path = Path(self.card.services.user_data_dir) / DOCUMENT_DIR / f"{document_id}-{safe_file_name(filename)}"
+        try:
+            write_file(path, content)
+        except OSError as error:
+            self.flags.show_error(UserError(f"Dokumentet kunde inte sparas i {path.parent}: "
+                                            f"{error.strerror or error}."))
+            return
+        self.flags.clear_error()
+        if not self.opener(path):
+            self.flags.show_error(UserError(f"Dokumentet sparades som {path} men kunde inte öppnas. "
+                                            "Öppna filen därifrån."))
+            return
+        self.card.services.bus.status.emit(f"{filename} öppnas.")
+
 
 # --------------------------------------------------------------------------
-# Read-only lists: Bokningar, Tidigare köp, Fakturor, Värdekort
+# Read-only lists: Bokningar, Tidigare köp, Värdekort
 # --------------------------------------------------------------------------
 
 
@@ -492,16 +578,272 @@ def purchases_tab(card) -> TableTab:
         (_dt(p.at), p.description, format_sek(p.amount_ore), p.source) for p in d.purchases])
 
 
-def invoices_tab(card) -> TableTab:
-    return TableTab(card, "invoices", ("Nummer", "Typ", "Datum", "Förfaller", "Belopp", "Betalt", "Status"),
-                    lambda d: [(i.invoice_number, "Autogiro" if i.kind == "autogiro" else "Faktura", _d(i.issued_on),
-                                _d(i.due_on), format_sek(i.amount_ore), format_sek(i.paid_ore),
-                                INVOICE_STATUS.get(i.status, i.status)) for i in d.invoices])
-
-
 def value_cards_tab(card) -> TableTab:
     return TableTab(card, "value_cards", ("Värdekort", "Kvar", "Totalt", "Giltigt t.o.m.", "Köpt"), lambda d: [
         (v.name, v.clips_left, v.clips_total, _d(v.valid_to), _d(v.bought_on)) for v in d.value_cards])
+
+
+# --------------------------------------------------------------------------
+# Fakturor: Visa, Skicka, Betala, Kreditera
+# --------------------------------------------------------------------------
+
+SELECT_INVOICE = "Markera en faktura i listan."
+
+
+class CreditReasonDialog(QDialog):
+    """Kreditera: asks why the invoice is credited; Kreditera is enabled once a reason is written."""
+
+    def __init__(self, invoice_number: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Kreditera faktura {invoice_number}")
+        self.reason_edit = QPlainTextEdit(self)
+        self.reason_edit.setObjectName("reason")
+        self.reason_edit.setTabChangesFocus(True)
+        label = QLabel(f"Varför krediteras faktura {invoice_number}? Orsaken sparas med ditt namn.", self)
+        label.setWordWrap(True)
+        label.setBuddy(self.reason_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Kreditera")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Avbryt")
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.reason_edit)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.reason_edit.textChanged.connect(self._changed)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.ok_button.setEnabled(bool(self.reason()))
+
+    def reason(self) -> str:
+        return self.reason_edit.toPlainText().strip()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, invoice_number: int) -> str | None:
+        """The reason, or None when the user cancels."""
+        dialog = cls(invoice_number, parent)
+        try:
+            return dialog.reason() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+
+
+class InvoicesTab(QWidget):
+    """All the person's invoices, autogiro and ordinary, with their status (seed "Fakturor").
+
+    A button is enabled only when it applies to the selected invoice; otherwise
+    its tooltip says why (the same rules the routines check).
+    """
+
+    COLUMNS = ("Nummer", "Typ", "Datum", "Förfaller", "Belopp", "Betalt", "Status")
+    opener = staticmethod(open_with_desktop)  # replaceable in tests
+
+    def __init__(self, card: "PersonCardWidget") -> None:
+        super().__init__(card)
+        self.card = card
+        self.data: PersonCardData | None = None
+        self.invoices: tuple = ()
+        self.open_orders: dict[int, int] = {}   # invoice number -> open till order paying it
+        self.reader = QueryRunner.for_core(card.services.core, self, latest_only=False)
+        self.table = read_only_table(self, "invoices")
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.empty = QLabel("Kunden har inga fakturor.", self)
+        self.view_button = self._button("V&isa", "view_invoice")
+        self.send_button = self._button("&Skicka", "send_invoice")
+        self.pay_button = self._button("Beta&la", "pay_invoice")
+        self.credit_button = self._button("K&reditera", "credit_invoice")
+        self.message = QLabel(self)
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        buttons = QHBoxLayout()
+        for button in (self.view_button, self.send_button, self.pay_button, self.credit_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        self.view_button.clicked.connect(self.view)
+        self.send_button.clicked.connect(self.send)
+        self.pay_button.clicked.connect(self.pay)
+        self.credit_button.clicked.connect(self.credit)
+        self.table.itemSelectionChanged.connect(self.update_buttons)
+        self.update_buttons()
+
+    def _button(self, text: str, name: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        return button
+
+    # -- showing -------------------------------------------------------------
+    def load(self, data: PersonCardData) -> None:
+        selected = self.current()
+        self.data = data
+        self.invoices = data.invoices
+        self.open_orders = {number: o.order_number for o in data.economy.open_orders
+                            if (number := paid_invoice_number(o.routine)) is not None}
+        numbers = {i.id: i.invoice_number for i in data.invoices}
+        rows = []
+        for i in data.invoices:
+            if i.is_credit:
+                kind, status = "Kreditfaktura", f"Krediterar {numbers.get(i.credited_invoice_id, '')}".strip()
+            else:
+                kind, status = ("Autogiro" if i.kind == "autogiro" else "Faktura"), INVOICE_STATUS.get(i.status,
+                                                                                                         i.status)
+                if i.status == "obetald" and i.invoice_number in self.open_orders:
+                    status += f" (i kassan, order {self.open_orders[i.invoice_number]})"
+            rows.append((i.invoice_number, kind, _d(i.issued_on), _d(i.due_on), format_sek(i.amount_ore),
+                         "" if i.is_credit else format_sek(i.paid_ore), status))
+        fill_table(self.table, self.COLUMNS, rows)
+        self.empty.setVisible(not rows)
+        if selected is not None:
+            row = next((r for r, i in enumerate(self.invoices) if i.id == selected.id), None)
+            if row is not None:
+                self.table.selectRow(row)
+        self.update_buttons()
+
+    def current(self):
+        row = self.table.currentRow()
+        selected = self.table.selectionModel().hasSelection()
+        return self.invoices[row] if selected and 0 <= row < len(self.invoices) else None
+
+    def select_invoice(self, invoice_number: int) -> None:
+        row = next((r for r, i in enumerate(self.invoices) if i.invoice_number == invoice_number), None)
+        if row is not None:
+            self.table.selectRow(row)
+
+    def update_buttons(self) -> None:
+        invoice = self.current()
+        if invoice is None:
+            for button in (self.view_button, self.send_button, self.pay_button, self.credit_button):
+                self._state(button, SELECT_INVOICE)
+            return
+        self._state(self.view_button, None, "Visa fakturan som PDF")
+        email = self.data.person.email.strip() if self.data else ""
+        self._state(self.send_button, None if email else "Kunden saknar e-postadress. Skriv in den under Basuppgifter.",
+                    f"Skicka fakturan som PDF till {email}")
+        open_order = self.open_orders.get(invoice.invoice_number)
+        pay = self._till_refusal(needs_till=True) or pay_refusal(
+            invoice.status, invoice.amount_ore, invoice.paid_ore, invoice.is_credit, open_order)
+        self._state(self.pay_button, pay, f"Betala {format_sek(invoice.amount_ore - invoice.paid_ore)} i kassan")
+        credit = self._till_refusal(needs_till=False) or credit_refusal(invoice.status, invoice.is_credit, open_order)
+        self._state(self.credit_button, credit, "Kreditera fakturan med en kreditfaktura")
+
+    def _till_refusal(self, *, needs_till: bool) -> str | None:
+        services = self.card.services
+        try:
+            require(services.actor, TILL)
+        except NotAllowed as error:
+            return error.message
+        if needs_till and not services.core.till_enabled:
+            return TILL_MISSING_REASON
+        return None
+
+    @staticmethod
+    def _state(button: QPushButton, refusal: str | None, tooltip: str = "") -> None:
+        button.setEnabled(refusal is None)
+        button.setToolTip(refusal or tooltip)
+
+    # -- the form protocol card._save_failed uses ----------------------------
+    def show_error(self, error: UserError) -> None:
+        self._say(error.message, error=True)
+
+    def clear_error(self) -> None:
+        self.message.hide()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b91c1c;" if error else "color: #166534;")
+        self.message.show()
+        if not error:
+            self.card.services.bus.status.emit(text)
+
+    # -- actions -------------------------------------------------------------
+    def _with_pdf(self, invoice_id: int, then) -> None:
+        """Read the invoice (off the UI thread on PostgreSQL), render its PDF here, then call `then`."""
+        core = self.card.services.core
+
+        def query() -> InvoiceDetails:
+            with core.sessions() as session:
+                return invoice_details(session, invoice_id)
+
+        def rendered(details: InvoiceDetails) -> None:
+            then(details, render_invoice_pdf(details))
+
+        self.reader.run(query, rendered, self._failed)
+
+    def _run(self, routine_class, command, done) -> None:
+        routine, actor = routine_class(self.card.services.core), self.card.services.actor
+        self.card.writer.run(lambda: routine.execute(command, actor), done, self._failed)
+
+    def _failed(self, error: Exception) -> None:
+        self.card._save_failed(self, error)
+
+    def view(self) -> None:
+        invoice = self.current()
+        if invoice is not None:
+            self._with_pdf(invoice.id, self._show_pdf)
+
+    def _show_pdf(self, details: InvoiceDetails, pdf: bytes) -> None:
+        path = Path(self.card.services.user_data_dir) / INVOICE_DIR / invoice_file_name(details.invoice_number)
+        try:
+            write_file(path, pdf)
+        except OSError as error:
+            self.show_error(UserError(f"Fakturan kunde inte sparas i {path.parent}: {error.strerror or error}."))
+            return
+        if not self.opener(path):
+            self.show_error(UserError(f"Fakturan sparades som {path} men kunde inte öppnas. Öppna filen därifrån."))
+            return
+        self._say(f"Faktura {details.invoice_number} visas ({path.name}).")
+
+    def send(self) -> None:
+        invoice = self.current()
+        if invoice is None:
+            return
+
+        def queue(details: InvoiceDetails, pdf: bytes) -> None:
+            self._run(SendInvoiceRoutine, SendInvoice(details.invoice_id, pdf),
+                      lambda sent: self._say(f"Faktura {sent.invoice_number} skickas till {sent.recipient}."))
+
+        self._with_pdf(invoice.id, queue)
+
+    def pay(self) -> None:
+        invoice = self.current()
+        if invoice is not None:
+            self._run(PayInvoiceAtDeskRoutine, PayInvoiceAtDesk(invoice.id), self._paid)
+
+    def _paid(self, order: InvoiceOrder) -> None:
+        bus = self.card.services.bus
+        self._say(f"Order {order.order_number} på {format_sek(order.amount_ore)} för faktura {order.invoice_number} "
+                  "är öppnad i kassan.")
+        bus.order_created.emit(order.order_id)
+        if self.card.person_id is not None:
+            bus.person_changed.emit(self.card.person_id)
+
+    def credit(self) -> None:
+        invoice = self.current()
+        if invoice is None:
+            return
+        reason = CreditReasonDialog.ask(self, invoice.invoice_number)
+        if not reason:
+            return
+        self._run(CreditInvoiceRoutine, CreditInvoice(invoice.id, reason), self._credited)
+
+    def _credited(self, result: CreditedInvoice) -> None:
+        self._say(f"Faktura {result.invoice_number} är krediterad med kreditfaktura {result.credit_invoice_number} "
+                  f"({format_sek(result.credited_ore)}).")
+        if self.card.person_id is not None:
+            self.card.services.bus.person_changed.emit(self.card.person_id)
+
+
+def invoices_tab(card) -> InvoicesTab:
+    return InvoicesTab(card)
 
 
 # --------------------------------------------------------------------------
