@@ -71,7 +71,7 @@ def step_start():
     from PySide6.QtTest import QTest
 
     win.focus_search()
-    QTest.keyClicks(win.search_panel.search_edit, "an")
+    QTest.keyClicks(win.search_panel.search_edit, "an", Qt.KeyboardModifier.NoModifier, 90)
     QTest.keyClick(win.search_panel.search_edit, Qt.Key.Key_Return)
     later(900, lambda: step_results(win))
 
@@ -111,7 +111,39 @@ def step_org(win):
 
 def step_till(win):
     win.show_till()
-    later(1200, lambda: (save(win.till_window, "kassa-huvudfonster.png"), finish(win)))
+    later(1200, lambda: (save(win.till_window, "kassa-huvudfonster.png"), win.till_window.close(), step_lookup(win)))
+
+
+def step_lookup(win):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from sqlalchemy import select
+
+    from db.models import PersonRegisterEntry
+
+    with win.services.core.sessions() as session:
+        pnr = session.scalar(select(PersonRegisterEntry.personnummer)
+                             .where(PersonRegisterEntry.protected_identity.is_(False)).limit(1))
+    win.activateWindow()
+    win.focus_search()
+    win.search_panel.search_edit.clear()
+    QTest.keyClicks(win.search_panel.search_edit, pnr, Qt.KeyboardModifier.NoModifier, 90)  # human speed
+    QTest.keyClick(win.search_panel.search_edit, Qt.Key.Key_Return)
+    later(1500, lambda: (save(win, "personuppslagning.png"), step_register(win)))
+
+
+def step_register(win):
+    win.lookup_tab.register_button.click()
+    later(1000, lambda: step_register_shot(win))
+
+
+def step_register_shot(win):
+    wizards = [w for w in QApplication.instance().topLevelWidgets()
+               if w.isVisible() and w.__class__.__name__.endswith("Wizard")]
+    if wizards:
+        save(wizards[0], "registrering-fran-personuppslagning.png")
+        wizards[0].reject() if hasattr(wizards[0], "confirm_cancel") is False else wizards[0].done(0)
+    finish(win)
 
 
 def finish(win):
