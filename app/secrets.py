@@ -35,11 +35,3 @@ def store_database_password(url: str, password: str) -> None:
     import keyring
 
     keyring.set_password(SERVICE, keyring_key(url), password)
-
-
-def strip_password(url: str) -> tuple[str, str | None]:
-    """A URL typed with a password is split: the password goes to the keyring, not the settings file."""
-    u = make_url(url)
-    if u.password is None:
-        return url, None
-    return u.set(password=None).render_as_string(hide_password=False), u.password

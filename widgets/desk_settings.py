@@ -291,6 +291,9 @@ class DeskSettingsDialog(QDialog):
         self.desk_name_edit = QLineEdit()
 
         self.database_url_edit = QLineEdit()
+        self.database_password_edit = QLineEdit()
+        self.database_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.database_password_edit.setPlaceholderText("Lämna tomt för att behålla det sparade lösenordet")
         database_note = QLabel(DATABASE_NOTE)
         database_note.setWordWrap(True)
 
@@ -322,6 +325,7 @@ class DeskSettingsDialog(QDialog):
         self._add_row(form, "Kassak&oppling", self.till_check)
         self._add_row(form, "Kassans &namn", self.desk_name_edit)
         self._add_row(form, "&Databas-URL", self.database_url_edit)
+        self._add_row(form, "Databas&lösenord", self.database_password_edit)
         form.addRow("", database_note)
 
         layout = QVBoxLayout(self)
@@ -383,6 +387,24 @@ class DeskSettingsDialog(QDialog):
             check_database_url(self.database_url_edit.text())
         except ValidationError as error:
             raise ValidationError(error.message, field="database_url_edit") from None
+        if self.database_password_edit.text() and not self.database_url_edit.text().strip():
+            raise ValidationError("Lösenordet hör till en delad databas: ange databas-URL:en också.",
+                                  field="database_password_edit")
+
+    def store_password(self) -> None:
+        """The password goes to the OS keyring (app.secrets), never to this PC's settings file."""
+        password = self.database_password_edit.text()
+        if not password:
+            return
+        from app.secrets import store_database_password
+
+        try:
+            store_database_password(self.database_url_edit.text().strip(), password)
+        except Exception as err:  # no keyring backend on this PC
+            raise ValidationError(
+                "Lösenordet kunde inte sparas i datorns nyckelring "
+                f"({type(err).__name__}). Be IT installera en nyckelring eller använd en databas utan lösenord.",
+                field="database_password_edit") from None
 
     def save(self) -> None:
         s = self._settings
@@ -403,6 +425,7 @@ class DeskSettingsDialog(QDialog):
     def accept(self) -> None:
         try:
             self.check()
+            self.store_password()
         except ValidationError as error:
             self.show_error(error)
             return
