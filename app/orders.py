@@ -243,13 +243,16 @@ def unpaid_total(session: Session, person_id: int) -> int:
     """The person's debt (skuld) in öre: open orders at any desk + what is left on unpaid invoices.
 
     An order settled by invoice ("faktura") is no longer open, but its unpaid invoice counts here.
+    An open order that pays an invoice at the desk is the same debt as that invoice: counted once.
     """
+    from app.routines.invoices import INVOICE_PAYMENT_ROUTINE
     from db.models import Invoice, Order, OrderLine
 
     orders = session.scalar(
         select(func.coalesce(func.sum(OrderLine.amount_ore), 0))
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.person_id == person_id, Order.status == "oppen")
+        .where(Order.person_id == person_id, Order.status == "oppen",
+               Order.routine.not_like(f"{INVOICE_PAYMENT_ROUTINE} %"))
     )
     invoices = session.scalar(
         select(func.coalesce(func.sum(Invoice.amount_ore - Invoice.paid_ore), 0))

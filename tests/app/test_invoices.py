@@ -176,7 +176,7 @@ def test_paying_the_desk_order_settles_the_invoice(core, recep, person, method):
     invoice_id = new_invoice(core, person, 50000, paid_ore=12500)
     other_id = new_invoice(core, person, 9900)
     order = pay_at_desk(core, recep, invoice_id)
-    assert unpaid_total_of(core, person) == 37500 + 37500 + 9900  # the open order and the invoice, until paid
+    assert unpaid_total_of(core, person) == 37500 + 9900  # the open order is the same debt as the invoice
     paid = PayOrderRoutine(core).execute(PayOrder(order.order_id, method), recep)
     assert paid.total_ore == 37500
     row = invoice_row(core, invoice_id)
@@ -469,3 +469,10 @@ def test_due_dates_come_from_the_clock(core, recep, person, clock):
     clock.advance(days=3)
     credit = inv.CreditInvoiceRoutine(core).execute(inv.CreditInvoice(invoice_id, "Fel"), recep)
     assert invoice_row(core, credit.credit_invoice_id).issued_on == TODAY + timedelta(days=3)
+
+
+def test_the_debt_is_counted_once_while_the_desk_order_for_an_invoice_is_open(core, recep, person):
+    invoice_id = new_invoice(core, person, 37500)
+    assert unpaid_total_of(core, person) == 37500
+    pay_at_desk(core, recep, invoice_id)  # the open till order is the same debt as the invoice
+    assert unpaid_total_of(core, person) == 37500
