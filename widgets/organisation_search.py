@@ -7,12 +7,13 @@ on a row opens that organisation: `services.bus.open_organisation(id)`.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.errors import UserError
 from app.queries.organisations import OrganisationRow, search_organisations
-from widgets.preorders import ROW_ROLE, TaskRunner, fit_columns, make_table
+from widgets.preorders import TaskRunner, fit_columns, make_table
+from widgets.table_model import ROW_ROLE, RowTableModel
 from widgets.services import UiServices
 
 Index = QModelIndex | QPersistentModelIndex
@@ -20,40 +21,15 @@ SEARCH_DELAY_MS = 250
 MAX_HITS = 200
 
 
-class OrganisationTableModel(QAbstractTableModel):
+class OrganisationTableModel(RowTableModel[OrganisationRow]):
     HEADERS = ("Namn", "Organisationsnummer", "Prislista", "Förbeställningar", "Kundansvarig")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[OrganisationRow] = []
+    def display(self, row: OrganisationRow, column: int):
+        return (row.name, row.org_number, self.price_list_text(row), "Ja" if row.uses_preorders else "Nej",
+                row.account_manager or "–")[column]
 
-    def set_rows(self, rows: list[OrganisationRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (row.name, row.org_number, row.price_list_name or "–", "Ja" if row.uses_preorders else "Nej",
-                    row.account_manager or "–")[index.column()]
-        if role == ROW_ROLE:
-            return row
-        return None
+    def price_list_text(self, row: OrganisationRow) -> str:
+        return row.price_list_name or "–"
 
 
 class OrganisationSearchPanel(QWidget):

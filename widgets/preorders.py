@@ -134,52 +134,25 @@ def default_validity(today: date) -> tuple[date, date]:
 # Models
 # --------------------------------------------------------------------------
 
-SORT_ROLE = Qt.ItemDataRole.UserRole
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+from widgets.table_model import ROW_ROLE, SORT_ROLE, RowTableModel  # noqa: E402 - shared by the tables here
 
 
-class PreOrderTableModel(QAbstractTableModel):
+class PreOrderTableModel(RowTableModel[PreOrderListRow]):
     """Pre-orders of one organisation. SORT_ROLE gives sortable keys, ROW_ROLE the PreOrderListRow."""
 
     HEADERS = ("Namn", "Personnr / födelsedatum", "E-post", "Produkt", "Giltig från", "Giltig till", "Status")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[PreOrderListRow] = []
+    def display(self, row: PreOrderListRow, column: int):
+        return (row.name, row.identity, row.email or "", row.product_name, row.valid_from.isoformat(),
+                row.valid_to.isoformat(), row.status_label)[column]
 
-    def set_rows(self, rows: list[PreOrderListRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
+    def sort_key(self, row: PreOrderListRow, column: int):
+        return (swedish_sort_key(row.name), (row.personnummer or "")[:8] or row.identity.replace("-", ""),
+                (row.email or "").lower(), swedish_sort_key(row.product_name), row.valid_from.isoformat(),
+                row.valid_to.isoformat(), row.status_label)[column]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row, column = self.rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (row.name, row.identity, row.email or "", row.product_name, row.valid_from.isoformat(),
-                    row.valid_to.isoformat(), row.status_label)[column]
-        if role == SORT_ROLE:
-            return (swedish_sort_key(row.name), (row.personnummer or "")[:8] or row.identity.replace("-", ""),
-                    (row.email or "").lower(), swedish_sort_key(row.product_name), row.valid_from.isoformat(),
-                    row.valid_to.isoformat(), row.status_label)[column]
-        if role == ROW_ROLE:
-            return row
-        if role == Qt.ItemDataRole.ForegroundRole and row.status in ("borttagen", "utgangen"):
-            return GREY
-        return None
+    def foreground(self, row: PreOrderListRow, column: int):
+        return GREY if row.status in ("borttagen", "utgangen") else None
 
 
 STATUS_FILTERS = (("Alla", None), ("Öppna", "oppen"), ("Utnyttjade", "utnyttjad"), ("Utgångna", "utgangen"),

@@ -57,7 +57,7 @@ def host(qtbot, services, page_id, page) -> ReceptionWizard:
 
 
 def org_names(page) -> list[str]:
-    return [row.name for row in page.model.rows()]
+    return [row.name for row in page.model.rows]
 
 
 # -- Sök organisation -------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import UserError
 from app.queries.catalog import OrganisationRow, organisations_with_preorders_for, search_organisations
+from widgets.organisation_search import OrganisationTableModel as SearchTableModel
 from widgets.services import UiServices
 from wizards.base import ReceptionPage, set_message
 
@@ -125,51 +126,16 @@ def query_error_text(error: BaseException) -> str:
 # --------------------------------------------------------------------------
 
 
-class OrganisationTableModel(QAbstractTableModel):
-    """Organisations as rows: Namn, Organisationsnummer, Prislista, Förbeställningar, Kundansvarig."""
+class OrganisationTableModel(SearchTableModel):
+    """The organisation table of the search tab; here "no price list" says what the customer gets instead."""
 
-    COLUMNS = ("Namn", "Organisationsnummer", "Prislista", "Förbeställningar", "Kundansvarig")
+    def price_list_text(self, row: OrganisationRow) -> str:
+        return row.price_list_name or "Ordinarie (ingen egen prislista)"
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[OrganisationRow] = []
-
-    def set_rows(self, rows: list[OrganisationRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> OrganisationRow:
-        return self._rows[row]
-
-    def rows(self) -> list[OrganisationRow]:
-        return list(self._rows)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        org = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (org.name, org.org_number,
-                    org.price_list_name or "Ordinarie (ingen egen prislista)",
-                    "Ja" if org.uses_preorders else "Nej",
-                    org.account_manager or "–")[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2 and org.price_list_name is None:
+    def tooltip(self, row: OrganisationRow, column: int):
+        if column == 2 and row.price_list_name is None:
             return "Organisationen har ingen egen prislista; kunden får produkterna på Ordinarie prislista."
         return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return super().headerData(section, orientation, role)
 
 
 def make_table(model: QAbstractTableModel) -> QTableView:
