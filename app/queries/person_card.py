@@ -1,20 +1,22 @@
-"""The person card's read model (SPEC §3): everything the card shows, in a fixed handful of queries.
+"""The person card's read model (SPEC §3): everything the card shows, in three statements.
 
-`load_person_card` runs about twenty indexed statements whatever the person's
-history (no lazy loads, no query per subscription), so a card swipe shows the
-card at once even at a million persons. It returns frozen dataclasses only;
-the widget never sees ORM objects. The deviations (app/queries/deviations.py)
-and the facts the action menus need (app/menus.py) are computed from the same
-rows.
+`load_person_card` runs three indexed statements whatever the person's history
+(no lazy loads, no query per subscription or per tab), so a card swipe shows the
+card at once even at a million persons on a shared PostgreSQL server. It returns
+frozen dataclasses only; the widget never sees ORM objects. The deviations
+(app/queries/deviations.py) and the facts the action menus need (app/menus.py)
+are computed from the same rows.
 """
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased, raiseload
+from sqlalchemy.orm import Session, aliased
 
 from app.domain.eligibility import OPEN_ENDED, may_convert_to_organisation, may_sign_new_subscription
 from app.errors import NotFound
@@ -22,17 +24,17 @@ from app.menus import MandateMenuFacts, PersonMenuFacts, SubscriptionMenuFacts, 
 from app.queries.deviations import (
     CURRENT_MANDATE,
     DeviationFacts,
+    DeviationType,
     MandateFacts,
     PersonDeviations,
     SubscriptionDeviationFacts,
-    deviation_types,
     evaluate,
     shown_mandate,
     subscription_end,
 )
 from app.queries.search import CUSTOMER_TYPE_NAMES, format_personnummer
 from app.routines.person_data import AddressData
-from app.settings import BusinessSettings, load_settings
+from app.settings import OPTIONS, BusinessSettings
 
 STATUS_NAMES = {"kommande": "Kommande", "aktivt": "Aktivt", "fryst": "Fryst", "framtida_frysning": "Framtida frysning",
                 "uppsagt": "Uppsagt", "avslutat": "Avslutat"}
@@ -274,12 +276,35 @@ class PersonCardData:
         return tuple(c for c in self.cards if c.status != "aktivt")
 
 
-@functools.cache
-def _person_aliases():
-    """Built once: a fresh alias per call costs milliseconds of SQLAlchemy column adaptation."""
+class _MandateRow(NamedTuple):
+    id: int
+    person_id: int
+    holder_name: str
+    clearing: str
+    account_number: str
+    bank_name: str
+    status: str
+
+
+def settings_from_rows(rows) -> BusinessSettings:
+    """The settings from (key, JSON value) rows of the settings table, exactly as
+    app.settings.load_settings builds them (a test holds the two together)."""
+    stored = {key: json.loads(value) for key, value in rows}
+    return BusinessSettings(**{o.key: stored.get(o.key, o.default) for o in OPTIONS})
+
+
+def _full_name(person_id_column):
+    """'First Last' of a person, as a scalar subquery (cheaper for PostgreSQL to plan than a join)."""
     from db.models import Person
 
-    return aliased(Person, name="card_user"), aliased(Person, name="card_payer")
+    return (select(Person.first_name + " " + Person.last_name).where(Person.id == person_id_column)
+            .scalar_subquery())
+
+
+def _user_name(user_id_column):
+    from db.models import User
+
+    return select(User.full_name).where(User.id == user_id_column).scalar_subquery()
 
 
 def load_document_content(session: Session, person_id: int, document_id: int,
@@ -296,131 +321,245 @@ def load_document_content(session: Session, person_id: int, document_id: int,
     return row.filename, bytes(row.content)
 
 
-def _address(row) -> AddressData:
-    return AddressData(street=row.street or "", co=row.co or "", postal_code=row.postal_code or "",
-                       town=row.town or "", country=row.country or "SE")
+def _address(row, prefix: str) -> AddressData | None:
+    if getattr(row, f"{prefix}_kind") is None:
+        return None
+    street, co, postal_code, town, country = (getattr(row, f"{prefix}_{f}") for f in
+                                              ("street", "co", "postal_code", "town", "country"))
+    return AddressData(street=street or "", co=co or "", postal_code=postal_code or "", town=town or "",
+                       country=country or "SE")
+
+
+# ---- the statements, built once ------------------------------------------------------
+#
+# A card swipe must show the card within 10 ms on a shared PostgreSQL server, where every
+# statement is a round trip plus parse and plan (psycopg drops its prepared statements at the
+# ROLLBACK that ends each read session, so nothing stays prepared) and SQLAlchemy adds a few
+# hundred microseconds of Python per statement. So the card is read in three statements
+# whatever the history:
+#   1. the person, with organisation name, current photo, home and invoice address and
+#      whether an online purchase waits (scalar subqueries and outer joins);
+#   2. every per-person list, the deviation types and the settings in one UNION ALL, each
+#      row tagged with its list;
+#   3. subscriptions (own and paid for) with product, user and payer names and their freezes.
+# Names come from scalar subqueries rather than joins: PostgreSQL plans them in a third of the
+# time. The statements are built once with bind parameters, so SQLAlchemy's compiled cache
+# always hits, and run on the session's connection (Core rows, no ORM result machinery).
+# benchmarks/profile_card.py shows where a swipe spends its time.
+
+# UNION ALL slots: each list puts its columns into typed slots; unused slots are typed NULLs
+# (PostgreSQL resolves a UNION's column types pairwise, so a bare NULL would become text).
+_SLOTS = (("i", 5), ("t", 5), ("d", 2), ("ts", 2), ("b", 3))
+
+(_CARD, _NOTE, _DOCUMENT, _BOOKING, _ORDER_LINE, _INVOICE, _VALUE_CARD, _MANDATE, _LIST_PRODUCT,
+ _DEVIATION_TYPE, _SETTING) = range(1, 12)
+
+
+def _slot_types():
+    from sqlalchemy import Boolean, Date, Integer, Text
+
+    from db.models import UtcDateTime
+
+    return {"i": Integer(), "t": Text(), "d": Date(), "ts": UtcDateTime(), "b": Boolean()}
+
+
+def _tagged(tag: int, columns: dict, source=None):
+    """One branch of the UNION ALL: the tag, then every slot (given column or typed NULL)."""
+    from sqlalchemy import cast, literal_column, null
+
+    types = _slot_types()
+    out = [literal_column(str(tag)).label("tag")]
+    for kind, count in _SLOTS:
+        given = list(columns.get(kind, ()))
+        assert len(given) <= count, (tag, kind)
+        out += [c.label(f"{kind}{n}") for n, c in enumerate(given)]
+        out += [cast(null(), types[kind]).label(f"{kind}{n}") for n in range(len(given), count)]
+    stmt = select(*out)
+    return stmt.select_from(source) if source is not None else stmt
+
+
+@functools.cache
+def _person_statement():
+    from sqlalchemy import and_, bindparam, exists
+
+    from db.models import Address, OnlinePurchase, Organisation, Person, Photo
+
+    person_id = bindparam("person_id")
+    home, invoice = aliased(Address, name="home_address"), aliased(Address, name="invoice_address")
+    photo = (select(Photo.jpeg).where(Photo.person_id == person_id, Photo.is_current.is_(True))
+             .limit(1).scalar_subquery())
+    waiting = exists().where(OnlinePurchase.person_id == person_id, OnlinePurchase.status == "vantar")
+    address_columns = [getattr(a, f).label(f"{prefix}_{f}") for prefix, a in (("home", home), ("invoice", invoice))
+                       for f in ("kind", "street", "co", "postal_code", "town", "country")]
+    return (select(Person.id, Person.customer_number, Person.first_name, Person.last_name, Person.personnummer,
+                   Person.birth_date, Person.gender, Person.email, Person.mobile, Person.phone_home,
+                   Person.phone_work, Person.customer_type, Person.pensioner_subtype, Person.price_guarantee_until,
+                   Person.protected_identity, Person.internal_message, Person.customer_message,
+                   Person.marketing_email_ok, Person.marketing_sms_ok, Person.marketing_interests,
+                   Person.marketing_source, Person.staff_employee_number, Person.staff_position, Person.staff_notes,
+                   Person.web_password_hash.is_not(None).label("has_web_password"),
+                   Organisation.name.label("organisation_name"), photo.label("photo"),
+                   waiting.label("online_waiting"), *address_columns)
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .outerjoin(home, and_(home.person_id == Person.id, home.kind == "hem"))
+            .outerjoin(invoice, and_(invoice.person_id == Person.id, invoice.kind == "faktura"))
+            .where(Person.id == person_id))
+
+
+@functools.cache
+def _subscriptions_statement():
+    from sqlalchemy import and_, bindparam
+
+    from db.models import Freeze, Product, Subscription
+
+    person_id = bindparam("person_id")
+    return (select(Subscription.id, Subscription.product_id, Subscription.parent_id, Subscription.user_id,
+                   Subscription.payer_id, Subscription.price_list_id, Subscription.price_ore, Subscription.start_date,
+                   Subscription.binding_end, Subscription.charged_through, Subscription.end_date, Subscription.status,
+                   Subscription.credit_days, Product.name.label("product_name"), Product.payment, Product.kind,
+                   Product.interval_months, Product.notice_months, Product.transfer_allowed,
+                   _full_name(Subscription.user_id).label("user_name"),
+                   _full_name(Subscription.payer_id).label("payer_name"),
+                   Freeze.start_date.label("freeze_start"), Freeze.end_date.label("freeze_end"),
+                   Freeze.charged_until.label("freeze_charged_until"))
+            .join(Product, Product.id == Subscription.product_id)
+            .outerjoin(Freeze, and_(Freeze.subscription_id == Subscription.id, Freeze.status != "borttagen"))
+            .where(or_(Subscription.user_id == person_id, Subscription.payer_id == person_id))
+            .order_by(Subscription.start_date.desc(), Subscription.id))
+
+
+@functools.cache
+def _lists_statement():
+    from sqlalchemy import bindparam, union_all
+
+    from db.models import (AutogiroMandate, Booking, Card, Document, Invoice, Note, Order, OrderLine,
+                           PriceListItem, Product, Setting, Subscription, ValueCard)
+    from db.models import DeviationType as DeviationTypeRow
+
+    person_id = bindparam("person_id")
+    viewer = bindparam("viewer_user_id")
+    note_kinds = bindparam("note_kinds", expanding=True)
+    bookings = (select(Booking.id, Booking.activity, Booking.starts_at, Booking.price_ore, Booking.debited)
+                .where(Booking.person_id == person_id).order_by(Booking.starts_at.desc()).limit(MAX_BOOKINGS)
+                .subquery("newest_bookings"))
+    mandate_columns = {"i": (AutogiroMandate.id, AutogiroMandate.person_id),
+                       "t": (AutogiroMandate.holder_name, AutogiroMandate.clearing, AutogiroMandate.account_number,
+                             AutogiroMandate.bank_name, AutogiroMandate.status)}
+    other_payers = select(Subscription.payer_id).where(Subscription.user_id == person_id,
+                                                       Subscription.payer_id != person_id)
+    own_lists = select(Subscription.price_list_id).where(Subscription.user_id == person_id,
+                                                         Subscription.parent_id.is_(None))
+    return union_all(
+        _tagged(_CARD, {"i": (Card.id,), "t": (Card.card_number, Card.status),
+                        "ts": (Card.issued_at, Card.blocked_at)}).where(Card.person_id == person_id),
+        _tagged(_NOTE, {"i": (Note.id,), "t": (Note.kind, Note.text, _user_name(Note.created_by)),
+                        "ts": (Note.created_at,)})
+        .where(Note.person_id == person_id, Note.kind.in_(note_kinds)),
+        _tagged(_DOCUMENT, {"i": (Document.id, func.length(Document.content), Document.created_by),
+                            "t": (Document.filename, _user_name(Document.created_by)),
+                            "ts": (Document.created_at,),
+                            "b": (Document.only_owner_visible, Document.processed, Document.show_on_web)})
+        .where(Document.person_id == person_id,
+               or_(Document.only_owner_visible.is_(False), Document.created_by == viewer)),
+        _tagged(_BOOKING, {"i": (bookings.c.id, bookings.c.price_ore), "t": (bookings.c.activity,),
+                           "ts": (bookings.c.starts_at,), "b": (bookings.c.debited,)}),
+        _tagged(_ORDER_LINE, {"i": (Order.id, Order.order_number, OrderLine.id, OrderLine.amount_ore),
+                              "t": (Order.routine, Order.status, OrderLine.description),
+                              "ts": (Order.created_at, Order.paid_at)},
+                Order).outerjoin(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.person_id == person_id, Order.status.in_(("oppen", "betald"))),
+        _tagged(_INVOICE, {"i": (Invoice.id, Invoice.invoice_number, Invoice.amount_ore, Invoice.paid_ore,
+                                 Invoice.credited_invoice_id),
+                           "t": (Invoice.kind, Invoice.status), "d": (Invoice.issued_on, Invoice.due_on)})
+        .where(Invoice.person_id == person_id),
+        _tagged(_VALUE_CARD, {"i": (ValueCard.id, ValueCard.clips_total, ValueCard.clips_left),
+                              "t": (ValueCard.name,), "d": (ValueCard.valid_to, ValueCard.bought_on)})
+        .where(ValueCard.person_id == person_id),
+        # The person's own mandates and those of everyone who pays one of the person's subscriptions
+        # (two branches: "= :id OR IN (…)" would make PostgreSQL scan every mandate).
+        _tagged(_MANDATE, mandate_columns).where(AutogiroMandate.person_id == person_id),
+        _tagged(_MANDATE, mandate_columns).where(AutogiroMandate.person_id.in_(other_payers)),
+        # Upgrade/downgrade facts: the main products on the price lists of the person's main subscriptions.
+        _tagged(_LIST_PRODUCT, {"i": (PriceListItem.price_list_id, PriceListItem.price_ore, Product.id),
+                                "t": (Product.payment,)}, PriceListItem)
+        .join(Product, Product.id == PriceListItem.product_id)
+        .where(PriceListItem.price_list_id.in_(own_lists), Product.kind == "huvud", Product.active.is_(True)),
+        _tagged(_DEVIATION_TYPE, {"t": (DeviationTypeRow.code, DeviationTypeRow.name, DeviationTypeRow.scope,
+                                        DeviationTypeRow.severity)}),
+        _tagged(_SETTING, {"t": (Setting.key, Setting.value)}),
+    )
 
 
 def load_person_card(session: Session, person_id: int, today: date, *, include_journal: bool = False,
                      viewer_user_id: int | None = None, swiped_card: str | None = None) -> PersonCardData:
     """Everything the person card shows. Documents marked "Endast synlig för ansvarig" are only
     included for their creator (`viewer_user_id`); the journal only with `include_journal`."""
-    from db.models import (Address, AutogiroMandate, Booking, Card, Document, Freeze, Invoice, Note, OnlinePurchase,
-                           Order, OrderLine, Organisation, Person, Photo, PriceListItem, Product, Subscription, User,
-                           ValueCard)
-
-    row = session.execute(select(Person, Organisation.name).outerjoin(Organisation,
-                                                                      Organisation.id == Person.organisation_id)
-                          .where(Person.id == person_id).options(raiseload("*"))).first()
-    if row is None:
+    session.flush()  # the statements below run on the connection, without the ORM's autoflush
+    conn = session.connection()
+    p = conn.execute(_person_statement(), {"person_id": person_id}).first()
+    if p is None:
         raise NotFound("Personen finns inte längre. Sök fram kunden på nytt.")
-    p, organisation_name = row
     person = PersonRow(p.id, p.customer_number, p.first_name, p.last_name, p.personnummer, p.birth_date, p.gender,
                        p.email or "", p.mobile or "", p.phone_home or "", p.phone_work or "", p.customer_type,
-                       p.pensioner_subtype, p.price_guarantee_until, organisation_name, p.protected_identity)
-    settings = load_settings(session)
-    types = deviation_types(session)
-    photo = session.scalar(select(Photo.jpeg).where(Photo.person_id == person_id, Photo.is_current.is_(True)))
-    cards = tuple(CardRow(c.id, c.card_number, c.status, c.issued_at, c.blocked_at) for c in session.execute(
-        select(Card.id, Card.card_number, Card.status, Card.issued_at, Card.blocked_at)
-        .where(Card.person_id == person_id).order_by(Card.issued_at.desc())))
-    addresses = {a.kind: _address(a) for a in session.execute(
-        select(Address.kind, Address.street, Address.co, Address.postal_code, Address.town, Address.country)
-        .where(Address.person_id == person_id))}
+                       p.pensioner_subtype, p.price_guarantee_until, p.organisation_name, p.protected_identity)
+    photo = p.photo
+    online_waiting = bool(p.online_waiting)
+    lists: dict[int, list] = {tag: [] for tag in range(_CARD, _SETTING + 1)}
+    for r in conn.execute(_lists_statement(), {
+            "person_id": person_id, "viewer_user_id": viewer_user_id,
+            "note_kinds": ["anteckning", "journal"] if include_journal else ["anteckning"]}):
+        lists[r.tag].append(r)
+    settings = settings_from_rows((r.t0, r.t1) for r in lists[_SETTING])
+    types = {r.t0: DeviationType(r.t0, r.t1, r.t2, r.t3) for r in lists[_DEVIATION_TYPE]}
+    cards = tuple(CardRow(c.i0, c.t0, c.t1, c.ts0, c.ts1)
+                  for c in sorted(lists[_CARD], key=lambda c: c.ts0, reverse=True))
+    note_rows = [NoteRow(n.i0, n.t0, n.t1, n.ts0, n.t2 or "")
+                 for n in sorted(lists[_NOTE], key=lambda n: (n.ts0, n.i0), reverse=True)]
+    documents = tuple(DocumentRow(d.i0, d.t0, d.i1 or 0, d.b0, d.b1, d.b2, d.ts0, d.i2, d.t1 or "")
+                      for d in sorted(lists[_DOCUMENT], key=lambda d: d.ts0, reverse=True))
+    bookings = tuple(BookingRow(b.i0, b.t0, b.ts0, b.i1, b.b0)
+                     for b in sorted(lists[_BOOKING], key=lambda b: b.ts0, reverse=True))
 
-    kinds = ("anteckning", "journal") if include_journal else ("anteckning",)
-    note_rows = [NoteRow(n.id, n.kind, n.text, n.created_at, n.full_name or "") for n in session.execute(
-        select(Note.id, Note.kind, Note.text, Note.created_at, User.full_name)
-        .outerjoin(User, User.id == Note.created_by)
-        .where(Note.person_id == person_id, Note.kind.in_(kinds)).order_by(Note.created_at.desc(), Note.id.desc()))]
-    visible = or_(Document.only_owner_visible.is_(False), Document.created_by == viewer_user_id)
-    documents = tuple(DocumentRow(d.id, d.filename, d.size or 0, d.only_owner_visible, d.processed, d.show_on_web,
-                                  d.created_at, d.created_by, d.full_name or "") for d in session.execute(
-        select(Document.id, Document.filename, func.length(Document.content).label("size"),
-               Document.only_owner_visible, Document.processed, Document.show_on_web, Document.created_at,
-               Document.created_by, User.full_name)
-        .outerjoin(User, User.id == Document.created_by)
-        .where(Document.person_id == person_id, visible).order_by(Document.created_at.desc())))
-    bookings = tuple(BookingRow(b.id, b.activity, b.starts_at, b.price_ore, b.debited) for b in session.execute(
-        select(Booking.id, Booking.activity, Booking.starts_at, Booking.price_ore, Booking.debited)
-        .where(Booking.person_id == person_id).order_by(Booking.starts_at.desc()).limit(MAX_BOOKINGS)))
-
-    # Orders (open and paid) with their lines, in one statement.
+    # Orders (open and paid) with their lines: newest order first, lines in their order.
     orders: dict[int, dict] = {}
-    for o in session.execute(
-            select(Order.id, Order.order_number, Order.created_at, Order.paid_at, Order.routine, Order.status,
-                   OrderLine.description, OrderLine.amount_ore)
-            .outerjoin(OrderLine, OrderLine.order_id == Order.id)
-            .where(Order.person_id == person_id, Order.status.in_(("oppen", "betald")))
-            .order_by(Order.created_at.desc(), OrderLine.id)):
-        entry = orders.setdefault(o.id, {"row": o, "total": 0, "lines": []})
-        if o.description is not None:
-            entry["total"] += o.amount_ore
-            entry["lines"].append(o.description)
-    order_rows = [(e["row"], OrderRow(e["row"].id, e["row"].order_number, e["row"].created_at, e["row"].routine,
-                                      e["row"].status, e["total"], ", ".join(e["lines"]))) for e in orders.values()]
+    by_line = sorted(lists[_ORDER_LINE], key=lambda o: (o.i2 is None, o.i2 or 0))
+    for o in sorted(by_line, key=lambda o: o.ts0, reverse=True):
+        entry = orders.setdefault(o.i0, {"row": o, "total": 0, "lines": []})
+        if o.i2 is not None:
+            entry["total"] += o.i3
+            entry["lines"].append(o.t2)
+    order_rows = [(e["row"], OrderRow(e["row"].i0, e["row"].i1, e["row"].ts0, e["row"].t0, e["row"].t1, e["total"],
+                                      ", ".join(e["lines"]))) for e in orders.values()]
     open_orders = tuple(r for _, r in order_rows if r.status == "oppen")
     purchases = [PurchaseRow(b.starts_at, b.activity, b.price_ore, "Bokning") for b in bookings if b.debited]
-    purchases += [PurchaseRow(raw.paid_at or raw.created_at, r.description or r.routine, r.total_ore, "Kassa")
+    purchases += [PurchaseRow(raw.ts1 or raw.ts0, r.description or r.routine, r.total_ore, "Kassa")
                   for raw, r in order_rows if r.status == "betald"]
     purchases.sort(key=lambda x: x.at, reverse=True)
 
-    invoices = tuple(InvoiceRow(i.id, i.invoice_number, i.kind, i.issued_on, i.due_on, i.amount_ore, i.paid_ore,
-                                i.status, i.credited_invoice_id) for i in session.execute(
-        select(Invoice.id, Invoice.invoice_number, Invoice.kind, Invoice.issued_on, Invoice.due_on, Invoice.amount_ore,
-               Invoice.paid_ore, Invoice.status, Invoice.credited_invoice_id)
-        .where(Invoice.person_id == person_id).order_by(Invoice.issued_on.desc(), Invoice.id.desc())))
+    invoices = tuple(InvoiceRow(i.i0, i.i1, i.t0, i.d0, i.d1, i.i2, i.i3, i.t1, i.i4)
+                     for i in sorted(lists[_INVOICE], key=lambda i: (i.d0, i.i0), reverse=True))
     unpaid = sum(i.amount_ore - i.paid_ore for i in invoices if i.status == "obetald" and i.amount_ore > i.paid_ore)
-
-    # Subscriptions: own ones and those this person pays for, with product and both names.
-    user_p, payer_p = _person_aliases()
-    sub_rows = session.execute(
-        select(Subscription.id, Subscription.product_id, Subscription.parent_id, Subscription.user_id,
-               Subscription.payer_id, Subscription.price_list_id, Subscription.price_ore, Subscription.start_date,
-               Subscription.binding_end, Subscription.charged_through, Subscription.end_date, Subscription.status,
-               Subscription.credit_days, Product.name.label("product_name"), Product.payment, Product.kind,
-               Product.interval_months, Product.notice_months, Product.transfer_allowed,
-               user_p.first_name.label("user_first"), user_p.last_name.label("user_last"),
-               payer_p.first_name.label("payer_first"), payer_p.last_name.label("payer_last"))
-        .join(Product, Product.id == Subscription.product_id)
-        .join(user_p, user_p.id == Subscription.user_id).join(payer_p, payer_p.id == Subscription.payer_id)
-        .where(or_(Subscription.user_id == person_id, Subscription.payer_id == person_id))
-        .order_by(Subscription.start_date.desc(), Subscription.id)).all()
-    sub_ids = [s.id for s in sub_rows]
-    freezes: dict[int, list] = {}
-    if sub_ids:
-        for f in session.execute(select(Freeze.subscription_id, Freeze.start_date, Freeze.end_date,
-                                        Freeze.charged_until)
-                                 .where(Freeze.subscription_id.in_(sub_ids), Freeze.status != "borttagen")):
-            freezes.setdefault(f.subscription_id, []).append((f.start_date, f.end_date, f.charged_until))
-    payer_ids = {person_id} | {s.payer_id for s in sub_rows}
-    mandate_rows = session.execute(
-        select(AutogiroMandate.id, AutogiroMandate.person_id, AutogiroMandate.holder_name, AutogiroMandate.clearing,
-               AutogiroMandate.account_number, AutogiroMandate.bank_name, AutogiroMandate.status)
-        .where(AutogiroMandate.person_id.in_(payer_ids))).all()
-
-    # Upgrade/downgrade facts: the main products on the price lists of this person's main subscriptions.
-    list_ids = {s.price_list_id for s in sub_rows if s.parent_id is None and s.user_id == person_id
-                and s.price_list_id is not None}
+    value_cards = tuple(ValueCardRow(v.i0, v.t0, v.i1, v.i2, v.d0, v.d1)
+                        for v in sorted(lists[_VALUE_CARD], key=lambda v: v.d1, reverse=True))
+    mandate_rows = [_MandateRow(m.i0, m.i1, m.t0, m.t1, m.t2, m.t3, m.t4) for m in lists[_MANDATE]]
     list_products: dict[int, list[tuple[str | None, int, int]]] = {}
-    if list_ids:
-        for item in session.execute(
-                select(PriceListItem.price_list_id, PriceListItem.price_ore, Product.id, Product.payment)
-                .join(Product, Product.id == PriceListItem.product_id)
-                .where(PriceListItem.price_list_id.in_(list_ids), Product.kind == "huvud", Product.active.is_(True))):
-            list_products.setdefault(item.price_list_id, []).append((item.payment, item.price_ore, item.id))
-    online_waiting = session.scalar(select(func.count()).select_from(OnlinePurchase)
-                                    .where(OnlinePurchase.person_id == person_id,
-                                           OnlinePurchase.status == "vantar")) > 0
-    value_cards = tuple(ValueCardRow(v.id, v.name, v.clips_total, v.clips_left, v.valid_to, v.bought_on)
-                        for v in session.execute(
-        select(ValueCard.id, ValueCard.name, ValueCard.clips_total, ValueCard.clips_left, ValueCard.valid_to,
-               ValueCard.bought_on).where(ValueCard.person_id == person_id).order_by(ValueCard.bought_on.desc())))
+    for item in lists[_LIST_PRODUCT]:
+        list_products.setdefault(item.i0, []).append((item.t0, item.i1, item.i2))
+
+    # Subscriptions (one row per freeze), own ones and those this person pays for.
+    sub_rows = []
+    freezes: dict[int, list] = {}
+    for s in conn.execute(_subscriptions_statement(), {"person_id": person_id}):
+        if not sub_rows or sub_rows[-1].id != s.id:
+            sub_rows.append(s)
+        if s.freeze_start is not None:
+            freezes.setdefault(s.id, []).append((s.freeze_start, s.freeze_end, s.freeze_charged_until))
+    addresses = {"hem": _address(p, "home"), "faktura": _address(p, "invoice")}
 
     # ---- deviations, from the rows above -----------------------------------------------
     sub_facts = tuple(SubscriptionDeviationFacts(
         id=s.id, parent_id=s.parent_id, user_id=s.user_id, payer_id=s.payer_id,
-        payer_name=f"{s.payer_first} {s.payer_last}", payment=s.payment or "", status=s.status,
+        payer_name=s.payer_name, payment=s.payment or "", status=s.status,
         price_ore=s.price_ore, interval_months=s.interval_months, start=s.start_date,
         charged_through=s.charged_through, binding_end=s.binding_end, end=s.end_date, credit_days=s.credit_days,
         notice_months=s.notice_months, freezes=tuple(freezes.get(s.id, ()))) for s in sub_rows)
@@ -456,8 +595,8 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
         return SubscriptionRow(
             id=s.id, product_id=s.product_id, product_name=s.product_name, payment=s.payment or "", status=s.status,
             start_date=s.start_date, binding_end=s.binding_end, charged_through=s.charged_through,
-            end_date=s.end_date, price_ore=s.price_ore, user_id=s.user_id, user_name=f"{s.user_first} {s.user_last}",
-            payer_id=s.payer_id, payer_name=f"{s.payer_first} {s.payer_last}", freeze=state, freeze_period=period,
+            end_date=s.end_date, price_ore=s.price_ore, user_id=s.user_id, user_name=s.user_name,
+            payer_id=s.payer_id, payer_name=s.payer_name, freeze=state, freeze_period=period,
             deviations=deviations.subscriptions.get(s.id, ()), addons=tuple(addons), menu=menu)
 
     children: dict[int, list] = {}
@@ -504,7 +643,7 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
         notes=tuple(n for n in note_rows if n.kind == "anteckning"), documents=documents, bookings=bookings,
         purchases=tuple(purchases), economy=EconomyRow(unpaid, open_orders, mandate), invoices=invoices,
         staff=StaffRow(p.staff_employee_number or "", p.staff_position or "", p.staff_notes or "",
-                       p.web_password_hash is not None),
+                       p.has_web_password),
         subscriptions=own + orphans, paid_for_others=others, value_cards=value_cards,
         journal=tuple(n for n in note_rows if n.kind == "journal") if include_journal else None,
         deviations=deviations, person_menu=person_menu,

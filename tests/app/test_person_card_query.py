@@ -8,13 +8,17 @@ import pytest
 from sqlalchemy import event
 
 from app.errors import NotFound
-from app.queries.person_card import load_person_card
+from app.queries.deviations import load_deviations
+from app.queries.person_card import MAX_BOOKINGS, load_person_card
+from app.settings import load_settings
 from db.models import Address, Booking, Document, Note, OnlinePurchase, ValueCard
 from tests.app.conftest_data import (NOW, add_card, add_freeze, add_invoice, add_mandate, add_order, add_person,
                                      add_photo, add_price_list, add_product, add_subscription, set_setting)
 
 TODAY = date(2026, 11, 22)
-MAX_STATEMENTS = 20
+# The person; every per-person list (cards, notes, documents, bookings, orders, invoices, value cards,
+# mandates, price-list products), the deviation types and the settings in one UNION ALL; subscriptions.
+MAX_STATEMENTS = 3
 
 
 @contextmanager
@@ -86,6 +90,9 @@ def test_statement_count_does_not_grow_with_history(core, users):
     assert len(data.subscriptions) == 15 and len(data.paid_for_others) == 5
     assert all(len(sub.addons) == 1 for sub in data.subscriptions)
     assert len(data.journal) == 15 and len(data.notes) == 15
+    assert len(data.documents) == len(data.bookings) == len(data.value_cards) == len(data.invoices) == 15
+    assert len(data.blocked_cards) == 15 and len(data.purchases) == 8 + 15  # debited bookings + paid orders
+    assert {sub.freeze_period for sub in data.subscriptions} == {None}  # every freeze ended years ago
 
 
 def test_card_data(core, users):
@@ -196,3 +203,110 @@ def test_created_at_timestamps_are_aware(core):
     with core.sessions() as s:
         (note,) = load_person_card(s, pid, TODAY).notes
     assert note.created_at.tzinfo is not None
+
+
+def test_lists_are_complete_typed_and_newest_first(core, users):
+    """The lists share one UNION ALL: each must come back whole, in its own order, with its own types."""
+    from db.models import Invoice, User
+
+    with core.sessions() as s, s.begin():
+        p = add_person(s, "Lista", "Ordning")
+        add_card(s, p, "old", status="sparrat", issued_days_ago=400)
+        add_card(s, p, "new", issued_days_ago=5)
+        add_card(s, p, "middle", status="sparrat", issued_days_ago=90)
+        for days, text in ((3, "äldst"), (1, "nyast"), (2, "mitten")):
+            s.add(Note(person_id=p.id, kind="anteckning", text=text, created_at=NOW - timedelta(days=days),
+                       created_by=users[0]))
+        s.add(Note(person_id=p.id, kind="anteckning", text="samma tid, högre id", created_at=NOW - timedelta(days=3),
+                   created_by=users[0]))
+        s.add(Document(person_id=p.id, filename="gammal.pdf", content=b"12345", processed=True,
+                       created_at=NOW - timedelta(days=9), created_by=users[0]))
+        s.add(Document(person_id=p.id, filename="ny.pdf", content=b"", created_at=NOW, created_by=None))
+        s.add(Document(person_id=p.id, filename="privat.pdf", content=b"x", only_owner_visible=True, created_at=NOW,
+                       created_by=None))
+        for i in range(MAX_BOOKINGS + 3):
+            s.add(Booking(person_id=p.id, activity=f"Pass {i}", starts_at=NOW - timedelta(hours=i), price_ore=100 * i,
+                          debited=i == 1))
+        s.add(ValueCard(person_id=p.id, name="Gammalt", clips_total=10, clips_left=0, bought_on=date(2025, 1, 1)))
+        s.add(ValueCard(person_id=p.id, name="Nytt", clips_total=10, clips_left=9, valid_to=date(2027, 1, 1),
+                        bought_on=date(2026, 11, 1)))
+        older = add_order(s, p, [300, 200, 100], status="betald")
+        newer = add_order(s, p, [5000])
+        empty = add_order(s, p, [])
+        older.created_at = older.paid_at = NOW - timedelta(days=10)
+        empty.created_at = NOW - timedelta(days=20)
+        first = add_invoice(s, p, 1000)
+        second = add_invoice(s, p, 2000, status="betald", paid_ore=2000)
+        first.issued_on = TODAY - timedelta(days=60)
+        s.add(Invoice(invoice_number=990001, person_id=p.id, kind="faktura", issued_on=TODAY, due_on=TODAY,
+                      amount_ore=-2000, paid_ore=0, status="betald", credited_invoice_id=second.id))
+        s.flush()
+        pid, newer_id, older_id, empty_id = p.id, newer.id, older.id, empty.id
+        author = s.get(User, users[0]).full_name
+
+    with core.sessions() as s:
+        data = load_person_card(s, pid, TODAY, viewer_user_id=users[0])
+    assert [c.card_number for c in data.cards] == ["new", "middle", "old"]
+    assert all(c.issued_at.tzinfo is not None for c in data.cards) and data.cards[1].blocked_at.tzinfo is not None
+    assert data.cards[0].blocked_at is None
+    assert [n.text for n in data.notes] == ["nyast", "mitten", "samma tid, högre id", "äldst"]
+    assert author and {n.created_by for n in data.notes} == {author}
+    assert [(d.filename, d.size, d.processed, d.only_owner_visible, d.created_by) for d in data.documents] == [
+        ("ny.pdf", 0, False, False, ""), ("gammal.pdf", 5, True, False, author)]
+    assert all(type(d.processed) is bool and type(d.show_on_web) is bool for d in data.documents)
+    assert len(data.bookings) == MAX_BOOKINGS
+    assert [b.activity for b in data.bookings[:2]] == ["Pass 0", "Pass 1"]
+    assert data.bookings[-1].activity == f"Pass {MAX_BOOKINGS - 1}"  # the oldest three are left out
+    assert type(data.bookings[0].debited) is bool and data.bookings[1].debited
+    assert data.bookings[0].starts_at.tzinfo is not None
+    assert [(v.name, v.clips_left, v.valid_to) for v in data.value_cards] == [
+        ("Nytt", 9, date(2027, 1, 1)), ("Gammalt", 0, None)]
+    assert [o.id for o in data.economy.open_orders] == [newer_id, empty_id]
+    assert data.economy.open_orders[1].total_ore == 0 and data.economy.open_orders[1].description == ""
+    assert [(x.source, x.description, x.amount_ore) for x in data.purchases] == [
+        ("Bokning", "Pass 1", 100), ("Kassa", "Rad 1, Rad 2, Rad 3", 600)]
+    assert [(i.amount_ore, i.is_credit) for i in data.invoices] == [(-2000, True), (2000, False), (1000, False)]
+    assert data.invoices[0].issued_on == TODAY and type(data.invoices[0].issued_on) is date
+    assert data.economy.unpaid_invoices_ore == 1000
+    assert older_id not in {o.id for o in data.economy.open_orders}
+
+
+@pytest.mark.parametrize("payer_mandate", [None, "aktivt", "avvisat"])
+def test_card_deviations_agree_with_load_deviations(core, payer_mandate):
+    """The card reads the mandates of other payers through a subquery; the deviations must not differ."""
+    from tests.app.conftest_data import add_product as product
+
+    with core.sessions() as s, s.begin():
+        ag = product(s, "ag_gym", payment="AG")
+        user = add_person(s, "Använder", "Kort")
+        payer = add_person(s, "Betalar", "Annan")
+        own_payer = add_person(s, "Egen", "Betalare")
+        if payer_mandate:
+            add_mandate(s, payer, payer_mandate)
+        add_mandate(s, own_payer)
+        add_subscription(s, user, ag, payer=payer)
+        add_subscription(s, own_payer, ag, payer=own_payer)
+        add_subscription(s, user, ag, payer=own_payer, status="kommande", start=date(2027, 1, 1))
+        ids = user.id, payer.id, own_payer.id
+    for pid in ids:
+        with core.sessions() as s:
+            card = load_person_card(s, pid, TODAY).deviations
+            direct = load_deviations(s, pid, TODAY)
+        assert card == direct, pid
+    with core.sessions() as s:
+        codes = {d.code for d in load_person_card(s, ids[0], TODAY).deviations.mandate}
+    assert ("ag_medgivande_saknas" in codes) == (payer_mandate != "aktivt")
+
+
+def test_card_settings_are_load_settings(core):
+    """The card reads the settings in its UNION ALL; they must be what app.settings.load_settings gives."""
+    with core.sessions() as s, s.begin():
+        pid = add_person(s, "Inställ", "Ning").id
+        set_setting(s, "type_expiry_warning_days", 45)
+        set_setting(s, "freeze_min", {"number": 2, "unit": "månader"})
+        set_setting(s, "club_name", "Klubben Å")
+    with core.sessions() as s:
+        card = load_person_card(s, pid, TODAY).settings
+        assert card == load_settings(s)
+    assert (card.type_expiry_warning_days, card.freeze_min, card.club_name) == (
+        45, {"number": 2, "unit": "månader"}, "Klubben Å")
