@@ -45,6 +45,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.routines.invoices import INVOICE_PAYMENT_ROUTINE
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -207,7 +208,8 @@ def load_deviation_facts(session: Session, person_id: int, today: date, *, swipe
     open_row = session.execute(
         select(func.count(func.distinct(Order.id)), func.coalesce(func.sum(OrderLine.amount_ore), 0))
         .select_from(Order).outerjoin(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.person_id == person_id, Order.status == "oppen")).one()
+        .where(Order.person_id == person_id, Order.status == "oppen",
+               Order.routine.not_like(f"{INVOICE_PAYMENT_ROUTINE} %"))).one()  # counted as its invoice
     payer = _payer_alias()
     sub_rows = session.execute(
         select(Subscription, Product.payment, Product.interval_months, Product.notice_months,

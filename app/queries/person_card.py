@@ -180,6 +180,13 @@ class MandateRow:
         return MANDATE_STATUS_NAMES.get(self.status, self.status)
 
 
+def pays_invoice(routine: str) -> bool:
+    """An order made by Fakturor > Betala (app.routines.invoices): it is the invoice's debt, not a new one."""
+    from app.routines.invoices import INVOICE_PAYMENT_ROUTINE
+
+    return routine.startswith(f"{INVOICE_PAYMENT_ROUTINE} ")
+
+
 @dataclass(frozen=True)
 class EconomyRow:
     unpaid_invoices_ore: int
@@ -192,7 +199,8 @@ class EconomyRow:
 
     @property
     def debt_ore(self) -> int:
-        return self.unpaid_invoices_ore + self.open_orders_ore
+        """Unpaid invoices + open orders; an open order paying an invoice is that invoice's debt (counted once)."""
+        return self.unpaid_invoices_ore + sum(o.total_ore for o in self.open_orders if not pays_invoice(o.routine))
 
 
 @dataclass(frozen=True)
@@ -531,6 +539,7 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
     order_rows = [(e["row"], OrderRow(e["row"].i0, e["row"].i1, e["row"].ts0, e["row"].t0, e["row"].t1, e["total"],
                                       ", ".join(e["lines"]))) for e in orders.values()]
     open_orders = tuple(r for _, r in order_rows if r.status == "oppen")
+    open_debt = [o for o in open_orders if not pays_invoice(o.routine)]  # the invoice itself is the debt
     purchases = [PurchaseRow(b.starts_at, b.activity, b.price_ore, "Bokning") for b in bookings if b.debited]
     purchases += [PurchaseRow(raw.ts1 or raw.ts0, r.description or r.routine, r.total_ore, "Kassa")
                   for raw, r in order_rows if r.status == "betald"]
@@ -571,7 +580,7 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
         person_id=person_id, customer_type=p.customer_type, price_guarantee_until=p.price_guarantee_until,
         internal_message=p.internal_message or "", has_photo=photo is not None, active_cards=active_cards,
         blocked_cards=len(cards) - active_cards, unpaid_invoices_ore=unpaid,
-        open_orders_ore=sum(o.total_ore for o in open_orders), open_orders=len(open_orders),
+        open_orders_ore=sum(o.total_ore for o in open_debt), open_orders=len(open_debt),
         subscriptions=sub_facts, mandates=mandates, swiped_card_blocked=swiped_blocked,
         warning_days=settings.type_expiry_warning_days)
     deviations = evaluate(facts, types, today)

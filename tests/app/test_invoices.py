@@ -476,3 +476,17 @@ def test_the_debt_is_counted_once_while_the_desk_order_for_an_invoice_is_open(co
     assert unpaid_total_of(core, person) == 37500
     pay_at_desk(core, recep, invoice_id)  # the open till order is the same debt as the invoice
     assert unpaid_total_of(core, person) == 37500
+
+
+def test_the_person_card_and_the_skuld_deviation_count_an_invoice_being_paid_once(core, recep, person):
+    from app.queries.deviations import load_deviations
+    from app.queries.person_card import load_person_card
+
+    invoice_id = new_invoice(core, person, 37500)
+    pay_at_desk(core, recep, invoice_id)
+    with core.sessions() as s:
+        card = load_person_card(s, person, core.clock.today())
+        skuld = [d for d in load_deviations(s, person, core.clock.today()).person if d.code == "skuld"]
+    assert card.economy.debt_ore == 37500
+    assert [d for d in card.deviations.person if d.code == "skuld"][0].text == skuld[0].text
+    assert "375,00 kr" in skuld[0].text and "beställningar" not in skuld[0].text
