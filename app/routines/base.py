@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 import json
 import logging
 from datetime import date, datetime
@@ -55,7 +56,7 @@ def audit(session: Session, core: Core, actor: Actor | None, action: str, entity
                            entity=entity, entity_id=entity_id, details=text))
 
 
-class Routine(Generic[C, R]):
+class Routine(ABC, Generic[C, R]):
     """Subclass and implement `validate` and `perform`; optionally `preview` and `conflict_message`."""
 
     name: ClassVar[str]
@@ -68,9 +69,9 @@ class Routine(Generic[C, R]):
     def validate(self, session: Session, command: C) -> None:
         """Raise a UserError if the command cannot be carried out against the data as it is now."""
 
+    @abstractmethod
     def perform(self, session: Session, command: C, actor: Actor) -> tuple[R, str, int | None]:
         """Write; return (result, audited entity name, entity id)."""
-        raise NotImplementedError
 
     def conflict_message(self, error: exc.IntegrityError) -> str:
         return "Någon annan har ändrat samma uppgifter samtidigt. Kontrollera och försök igen."

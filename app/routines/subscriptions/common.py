@@ -1,6 +1,8 @@
 """What every subscription routine shares: preview rows, order lines, the plan-then-write engine hook."""
 from __future__ import annotations
 
+from abc import abstractmethod
+
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
@@ -99,11 +101,13 @@ class SubscriptionRoutine(Routine[C, R], Generic[C, R]):
 
     name: ClassVar[str]
 
+    @abstractmethod
     def _plan(self, session: Session, command: C, *, lock: bool) -> Any:
-        raise NotImplementedError
+        """Load and plan the routine against the database; `lock` takes row locks (write transaction)."""
 
+    @abstractmethod
     def _write(self, session: Session, plan: Any, command: C, actor: Actor) -> tuple[R, str, int | None]:
-        raise NotImplementedError
+        """Write the plan; return (result, audited entity name, entity id)."""
 
     def validate(self, session: Session, command: C) -> None:
         session.info[_PLAN_KEY] = (id(command), self._plan(session, command, lock=True))

@@ -23,6 +23,8 @@ For AG, Tina upp and Förkorta may leave the subscription lagging: the catch-up
 """
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -335,8 +337,9 @@ class _FreezeChangeRoutine(SubscriptionRoutine):
         return FreezeLimits(current.start, max(rules.earliest_end(current.start), today),
                             rules.latest_end(current.start))
 
+    @abstractmethod
     def _domain_plan(self, loaded, cmd, today, rules) -> FreezeChangePlan:
-        raise NotImplementedError
+        """The app.domain.freeze plan for this change (thaw, shorten or extend)."""
 
     def _plan(self, session: Session, cmd, *, lock: bool):
         today = self.core.clock.today()
