@@ -30,13 +30,16 @@ class Core:
 
     @property
     def engine(self):
-        return self.sessions.kw["bind"]
+        """The plain engine (read sessions may be bound to an autocommit variant of it)."""
+        return self.sessions.kw.get("info", {}).get("engine") or self.sessions.kw["bind"]
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def write_session(self) -> Session:
-        """A session whose transaction takes the write lock at once on SQLite (BEGIN IMMEDIATE),
-        so two desks writing at the same time wait for each other instead of failing."""
+        """A session for one write transaction. On SQLite it takes the write lock at once (BEGIN
+        IMMEDIATE), so two desks writing at the same time wait for each other instead of failing; on
+        PostgreSQL it is an ordinary transaction on the plain engine, although read sessions run in
+        autocommit (db.engine.make_session_factory)."""
         return self.sessions(bind=self.engine.execution_options(reception_write=True))

@@ -52,4 +52,15 @@ def make_engine(url: str, *, password: str | None = None, echo: bool = False) ->
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions for reading (queries, previews).
+
+    On PostgreSQL they run in autocommit: a read needs no transaction, and ending one with ROLLBACK
+    makes psycopg drop its prepared statements, so every card swipe was planned afresh (measured at
+    1M persons: a swipe 11.5 -> 4.4 ms). The statements of one read are then not one
+    snapshot, which a display can live with. Writes never use these sessions: routines, jobs and the
+    outbox take `Core.write_session()`, a READ COMMITTED transaction on the plain engine.
+    """
+    if engine.dialect.name == "postgresql":
+        return sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False,
+                            info={"engine": engine})
+    return sessionmaker(engine, expire_on_commit=False, info={"engine": engine})

@@ -111,3 +111,17 @@ def test_a_database_uniqueness_violation_becomes_a_conflict(core, admin):
     with pytest.raises(Conflict):
         DuplicateInsert(core).execute(object(), admin)
     assert count(core, Person) == 0
+
+
+def test_reads_run_in_autocommit_on_postgresql_and_writes_stay_one_transaction(core, admin):
+    """Read sessions need no transaction (and keep psycopg's prepared statements); a routine's write
+    session is still all or nothing — the rollback test above relies on it, this pins the mechanism."""
+    if core.dialect == "postgresql":
+        with core.sessions() as s:
+            read_autocommit = s.connection().connection.dbapi_connection.autocommit
+        with core.write_session() as s, s.begin():
+            write_autocommit = s.connection().connection.dbapi_connection.autocommit
+        assert (read_autocommit, write_autocommit) == (True, False)
+    with pytest.raises(UserError):
+        FailsHalfway(core).execute(object(), admin)
+    assert count(core, Person) == 0
