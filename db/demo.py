@@ -299,7 +299,7 @@ def _at(day: date, hour: int = 9, minute: int = 0) -> datetime:
 
 
 def portrait_jpeg(initials: str, colour: tuple[int, int, int]) -> bytes:
-    """A small 240×320 JPEG placeholder portrait: coloured background, silhouette and initials."""
+    """A small generated 240×320 JPEG portrait: coloured background, silhouette and initials."""
     import cv2
     import numpy as np
 
