@@ -9,6 +9,15 @@ os.environ.setdefault("QT_QUICK_BACKEND", "software")
 import pytest  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def screenshot_dir(tmp_path_factory):
+    """Screenshots taken by tests go to a temporary folder: a clean checkout stays clean."""
+    from tests import shots
+
+    shots.DIR = tmp_path_factory.mktemp("screenshots")
+    return shots.DIR
+
+
 def pytest_collection_modifyitems(config, items):
     # Tests that need a QApplication carry the gui marker, so `-m "not gui"` runs the core alone.
     for item in items:

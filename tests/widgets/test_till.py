@@ -7,6 +7,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+
+from tests import shots
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
@@ -24,7 +26,6 @@ from widgets.till import CancelDialog, CashDialog, TillWindow, receipt_path
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
                                        r"This plugin does not support raise\(\)")
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
@@ -291,8 +292,7 @@ def test_receipt_pdf_has_the_swedish_receipt_text(qtbot, sqlite_core, recep, per
     (tmp_path / "kvitto.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(tmp_path / "kvitto.pdf"), str(png)],
                    check=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(tmp_path / "kvitto.png", SCREENSHOTS / "kvitto.png")
+    shutil.copy(tmp_path / "kvitto.png", shots.path("kvitto.png"))
 
 
 def test_faktura_receipt_names_the_invoice(qtbot, sqlite_core, recep, person, tmp_path):
@@ -315,8 +315,7 @@ def test_screenshot_of_the_till(qtbot, till, services, recep, person, clock):
     till.resize(1100, 560)
     till.show_order(order_id)
     wait_idle(qtbot, till)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert till.grab().save(str(SCREENSHOTS / "kassa.png"))
+    assert till.grab().save(str(shots.path("kassa.png")))
 
 
 def test_receipt_file_that_cannot_be_written_is_reported_and_kept_with_the_order(qtbot, services, person, tmp_path,

@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from tests import shots
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QRadioButton, QWidget, QWizard
 
@@ -18,7 +20,6 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateS
                                        r"This plugin does not support raise\(\)")
 
 WAIT_MS = 5000
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +121,5 @@ class Driver:
         self.qtbot.mouseClick(self.finish_button, Qt.MouseButton.LeftButton)
 
     def screenshot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.qtbot.wait(20)
-        assert self.wizard.grab().save(str(SCREENSHOTS / name))
+        assert self.wizard.grab().save(str(shots.path(name)))
