@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
+from app.sync.connectivity import Connectivity
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Core:
     clock: Clock
     desk: str = "Kassa 1"
     till_enabled: bool = True
+    connectivity: Connectivity | None = None  # set for a desk on the shared database (offline mode)
 
     @property
     def engine(self):
