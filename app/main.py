@@ -20,6 +20,7 @@ from app.errors import UserError
 from app.logging_setup import setup_logging
 from app.paths import embedded_db_path, user_data_dir, user_log_dir
 from app.secrets import database_password
+from app.version import VERSION
 
 log = logging.getLogger("reception")
 EXIT_STARTUP_FAILED = 2
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="URL", help="databas, t.ex. postgresql+psycopg://user@server/reception "
                                                    "(lösenordet hämtas från nyckelringen)")
     parser.add_argument("--desk", metavar="NAMN", help="kassans namn för den här datorn")
+    parser.add_argument("--version", action="version", version=f"reception {VERSION}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="kontrollera att installationen kan starta (databas, Qt, enheter) och avsluta")
     sub = parser.add_subparsers(dest="command")
     for module in _cli_modules():
         module.add_parser(sub)
@@ -56,12 +60,15 @@ def open_core(url: str, clock: Clock, desk: str = "Kassa 1", till_enabled: bool 
     from db.engine import make_session_factory
     from db.migrate import open_database
     from db.seed import ensure_reference_data
+    from sqlalchemy.orm import Session
 
-    engine = open_database(url, password=database_password(url), now=clock.now())
-    core = Core(sessions=make_session_factory(engine), clock=clock, desk=desk, till_enabled=till_enabled)
-    with core.write_session() as session, session.begin():
-        ensure_reference_data(session)
-    return core
+    def seed(conn) -> None:
+        with Session(bind=conn) as session:
+            ensure_reference_data(session)
+            session.commit()
+
+    engine = open_database(url, password=database_password(url), now=clock.now(), prepare=seed)
+    return Core(sessions=make_session_factory(engine), clock=clock, desk=desk, till_enabled=till_enabled)
 
 
 def seed_demo_if_empty(core: Core) -> None:
@@ -82,6 +89,10 @@ def report_startup_error(err: UserError, show: Callable[[str, str], None] | None
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None,
          show_error: Callable[[str, str], None] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        from app.selftest import run as self_test
+
+        return self_test()
     clock = clock or Clock()
     setup_logging(user_log_dir())
     if args.command:

@@ -10,6 +10,7 @@ import logging
 import shutil
 import sqlite3
 from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import exc, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from app.errors import CorruptDatabase, DatabaseUnavailable, SchemaTooNew
 from db.engine import make_engine
@@ -82,8 +83,11 @@ def backup_sqlite(path: Path, label: str, now: datetime) -> Path:
 
 
 def open_database(url: str, *, password: str | None = None, upgrade: bool = True,
-                  now: datetime | None = None) -> Engine:
-    """Return a ready engine at the head schema, or raise a Swedish UserError."""
+                  now: datetime | None = None, prepare: Callable[[Connection], None] | None = None) -> Engine:
+    """Return a ready engine at the head schema, or raise a Swedish UserError.
+
+    `prepare(connection)` runs after the upgrade under the same lock (the composition root seeds the
+    reference data with it), so desks starting together never insert the same rows twice."""
     now = now or datetime.now(timezone.utc)
     try:
         parsed = make_url(url)
@@ -145,13 +149,47 @@ def open_database(url: str, *, password: str | None = None, upgrade: bool = True
             "Den har inte ändrats."
         )
     head = head_revision()
-    if current != head and upgrade:
-        if path is not None and current is not None:
-            backup = backup_sqlite(path, f"före-{head}", now)
-            log.info("Backed up %s to %s before upgrading the schema", path, backup)
-        cfg = alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-        log.info("Database schema upgraded from %s to %s", current, head)
+    if (upgrade and current != head) or prepare is not None:
+        try:
+            _upgrade_and_prepare(engine, path, head if upgrade else None, now, prepare)
+        except BaseException:
+            engine.dispose()
+            raise
     return engine
+
+
+# One key for "a desk is upgrading or seeding this database": pg_advisory_lock takes a bigint.
+UPGRADE_LOCK_KEY = 0x52454345  # "RECE"
+
+
+def _upgrade_and_prepare(engine: Engine, path: Path | None, head: str | None, now: datetime,
+                         prepare: Callable[[Connection], None] | None) -> None:
+    """Upgrade to `head` (None: do not upgrade) and run `prepare` (seeding of reference data), on
+    PostgreSQL under an advisory lock: ten desks starting at once after an update wait for each other
+    instead of racing on the same CREATE TABLE / INSERT. The revision is read again under the lock,
+    so the desks that waited find the work done. On SQLite the write lock of the file serialises."""
+    with engine.connect() as conn:
+        locked = conn.dialect.name == "postgresql"
+        if locked:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({UPGRADE_LOCK_KEY})")
+            conn.commit()
+        try:
+            current = MigrationContext.configure(conn).get_current_revision()
+            conn.commit()
+            if head is not None and current != head:
+                if path is not None and current is not None:
+                    backup = backup_sqlite(path, f"före-{head}", now)
+                    log.info("Backed up %s to %s before upgrading the schema", path, backup)
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                conn.commit()
+                log.info("Database schema upgraded from %s to %s", current, head)
+            if prepare is not None:
+                prepare(conn)
+                conn.commit()
+        finally:
+            if locked:
+                conn.rollback()
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({UPGRADE_LOCK_KEY})")
+                conn.commit()
