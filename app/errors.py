@@ -52,5 +52,9 @@ class SchemaTooNew(UserError):
     title = "Databasen är för ny"
 
 
+class ClientTooOld(SchemaTooNew):
+    title = "Installera den nya versionen"
+
+
 class CorruptDatabase(UserError):
     title = "Databasfilen är skadad"

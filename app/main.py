@@ -25,8 +25,10 @@ from app.version import VERSION
 log = logging.getLogger("reception")
 EXIT_STARTUP_FAILED = 2
 
-# Sub-commands live in their own modules: each has add_parser(subparsers) and run(args, core) -> int.
-CLI_MODULES = ("app.cli_jobs", "app.cli_preorders")
+# Sub-commands live in their own modules: each has add_parser(subparsers) and run(args, core) -> int,
+# or run_without_core(args, url, clock) -> int for work on the database file itself (backup, restore).
+CLI_MODULES = ("app.cli_jobs", "app.cli_preorders", "app.cli_backup", "app.cli_restore", "app.cli_desks",
+               "app.cli_report", "app.cli_password")
 
 
 def _cli_modules():
@@ -97,6 +99,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None,
     setup_logging(user_log_dir())
     if args.command:
         module = next(m for m in _cli_modules() if m.COMMAND == args.command)
+        if hasattr(module, "run_without_core"):  # work on the file itself: backup, restore, report
+            return module.run_without_core(args, resolve_url(args), clock)
         try:
             core = open_core(resolve_url(args), clock, desk=args.desk or "Kassa 1")
         except UserError as err:

@@ -20,7 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import exc, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from app.errors import CorruptDatabase, DatabaseUnavailable, SchemaTooNew
+from app.errors import ClientTooOld, CorruptDatabase, DatabaseUnavailable, SchemaTooNew
+from app.version import VERSION
 from db.engine import make_engine
 
 log = logging.getLogger("reception.db")
@@ -138,6 +139,7 @@ def open_database(url: str, *, password: str | None = None, upgrade: bool = True
         raise _corrupt(path) from None
     if current is not None and current not in known_revisions():
         engine.dispose()
+        _check_client_version(engine_url=url, password=password)
         raise SchemaTooNew(
             f"Databasen har en nyare version ({current}) än den här versionen av Reception känner till. "
             "Uppdatera programmet. Databasen har inte ändrats."
@@ -149,13 +151,43 @@ def open_database(url: str, *, password: str | None = None, upgrade: bool = True
             "Den har inte ändrats."
         )
     head = head_revision()
-    if (upgrade and current != head) or prepare is not None:
-        try:
+    try:
+        if (upgrade and current != head) or prepare is not None:
             _upgrade_and_prepare(engine, path, head if upgrade else None, now, prepare)
-        except BaseException:
-            engine.dispose()
-            raise
+        with engine.connect() as conn:
+            check_client_version(conn)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.strip().split("."))
+
+
+def check_client_version(conn: Connection, client_version: str = VERSION) -> None:
+    """The one place that stops a desk older than the database accepts (database_info)."""
+    try:
+        required = conn.exec_driver_sql("SELECT min_client_version FROM database_info WHERE id = 1").scalar()
+    except exc.DBAPIError:  # a database made before the table existed accepts every client
+        conn.rollback()
+        return
+    if required and _version_tuple(client_version) < _version_tuple(required):
+        raise ClientTooOld(
+            f"Den här datorn har version {client_version}, databasen kräver minst {required} – "
+            "installera den nya versionen. Databasen har inte ändrats."
+        )
+
+
+def _check_client_version(engine_url: str, password: str | None) -> None:
+    """For a database whose schema is newer than this client: say which version it needs, if it says."""
+    engine = make_engine(engine_url, password=password)
+    try:
+        with engine.connect() as conn:
+            check_client_version(conn)
+    finally:
+        engine.dispose()
 
 
 # One key for "a desk is upgrading or seeding this database": pg_advisory_lock takes a bigint.

@@ -762,3 +762,27 @@ class PersonRegisterEntry(Base):
     postal_code: Mapped[str | None] = mapped_column(String(10))
     town: Mapped[str | None] = mapped_column(String(100))
     protected_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DatabaseInfo(Base):
+    """One row: facts about the database itself that every client checks at start."""
+
+    __tablename__ = "database_info"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    min_client_version: Mapped[str] = mapped_column(String(20))
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class Desk(Base):
+    """A PC running the client against this database: which version, and when it was last heard from."""
+
+    __tablename__ = "desks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    machine: Mapped[str] = mapped_column(String(100))
+    desk_name: Mapped[str] = mapped_column(String(60))
+    client_version: Mapped[str] = mapped_column(String(20))
+    os: Mapped[str] = mapped_column(String(100))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_user: Mapped[str | None] = mapped_column(String(60))
+    __table_args__ = (UniqueConstraint("machine", "desk_name", name="machine_desk"),)

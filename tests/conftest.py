@@ -125,7 +125,8 @@ def _reset_pg(engine: Engine) -> None:
     (TRUNCATE makes new files for every table)."""
     from db.models import Base
 
-    tables = list(reversed(Base.metadata.sorted_tables))
+    # database_info is written by the migration, like alembic_version: it stays
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name != "database_info"]
     statements = [f'DELETE FROM "{t.name}"' for t in tables]
     statements += [f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), 1, false)"
                    for t in tables if "id" in t.c and t.c.id.autoincrement is not False

@@ -44,6 +44,24 @@ def desk_settings_store() -> QSettings:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
+def daily_backup_if_embedded(core) -> None:
+    """One copy a day of the embedded database in the data folder, the newest 14 kept."""
+    from pathlib import Path
+
+    from app.backup import daily_backup
+    from app.paths import backup_dir
+
+    engine = core.engine
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return
+    try:
+        made = daily_backup(Path(engine.url.database), backup_dir(), core.clock.today())
+        if made:
+            log.info("Daily backup written to %s", made)
+    except Exception:  # a full disk must not keep the desk from starting; the log says why
+        log.exception("The daily backup could not be written")
+
+
 def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, str], None] | None = None) -> int:
     from widgets.desk_settings import DeskSettings
     from widgets.errors import install_excepthook, show_startup_error
@@ -60,13 +78,19 @@ def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, st
         return report_startup_error(err, show_error or show_startup_error)
     if args.demo:
         seed_demo_if_empty(core)
+    install_excepthook(log_path)  # before the log-in: nothing may vanish silently from here on
+    daily_backup_if_embedded(core)
     hint = "Demo: logga in som reception, kundansvarig eller admin med lösenordet demo." if args.demo else ""
     actor = LoginDialog.ask(core, hint=hint, username="reception" if args.demo else "")
     if actor is None:
         return 0
+    from app.desks import record_contact
     from widgets.main_window import MainWindow
 
-    install_excepthook(log_path)
+    try:
+        record_contact(core, user=actor.username)
+    except Exception:  # the desk list is for the administrator; a failure must not stop the desk
+        log.exception("Could not record this desk's contact")
     window = MainWindow.create(core, actor, desk=desk, log_path=log_path)
     window.show()
     return app.exec()

@@ -16,8 +16,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
+from app.diagnostics import save_crash
 from app.errors import UserError
 from app.masking import mask
+from app.paths import user_data_dir
 
 log = logging.getLogger("reception.ui")
 
@@ -75,6 +77,7 @@ def install_excepthook(log_path: Path | None) -> None:
             return
         details = "".join(traceback.format_exception(exc_type, exc, tb))
         log.error("Uncaught exception:\n%s", details)
+        save_crash(user_data_dir(), details)  # for Hjälp > Skapa felrapport
         CrashDialog(details, log_path).exec()
 
     sys.excepthook = hook

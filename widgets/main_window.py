@@ -180,6 +180,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&Arkiv")
         file_menu.addAction(self._action("&Inställningar för den här datorn…", self.edit_desk_settings))
+        from widgets.maintenance import Maintenance
+
+        self.maintenance = Maintenance(self, self.services)
+        self.maintenance.add_file_entries(file_menu)
         if SYSTEM_SETTINGS in self.services.actor.rights:
             file_menu.addAction(self._action("Kör &nattjobbet nu", self.run_nightly_job))
         file_menu.addSeparator()
@@ -202,6 +206,7 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Hjälp")
         help_menu.addAction(self._action("&Uppdatera postnummer…", self.update_postal_codes))
         help_menu.addAction(self._action("Var finns &loggfilen?", self.show_log_path))
+        self.maintenance.add_help_entries(help_menu)
 
     # -- slots -------------------------------------------------------------
     def focus_search(self) -> None:

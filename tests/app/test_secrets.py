@@ -59,3 +59,21 @@ def test_the_start_up_error_never_shows_the_password(qapp, monkeypatch, tmp_path
     log = (tmp_path / "logs" / "reception.log").read_text(encoding="utf-8")
     assert "superhemligt" not in shown[0] and "superhemligt" not in log
     assert "kassa@127.0.0.1:1/reception" in shown[0]
+
+
+def test_the_command_line_stores_the_password_for_this_account_and_never_prints_it(monkeypatch, capsys):
+    import io
+
+    from app.main import main
+
+    store = {}
+    fake_keyring(monkeypatch, store)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hemligt-42\n"))
+    url = "postgresql+psycopg://kassa@db.example:5432/reception"
+    assert main(["--db", url, "db-password", "--stdin"]) == 0
+    assert store == {("reception", "kassa@db.example:5432/reception"): "hemligt-42"}
+    out = capsys.readouterr()
+    assert "hemligt" not in out.out + out.err and "sparat i nyckelringen" in out.out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    assert main(["--db", url, "db-password", "--stdin"]) == 1
+    assert main(["--db", "sqlite:///x.db", "db-password", "--stdin"]) == 2
