@@ -54,3 +54,29 @@ def test_log_file_masks_personnummer_and_account_numbers(tmp_path):
     for handler in [h for h in root.handlers if getattr(h, "_reception", False)]:
         root.removeHandler(handler)
         handler.close()
+
+
+def test_the_crash_dialog_is_ready_before_the_log_in_and_a_crash_is_kept_for_the_report(qtbot, tmp_path,
+                                                                                        monkeypatch):
+    import sys
+
+    from app.main import main
+    from widgets import errors
+
+    monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    seen = {}
+
+    def ask(cls, core, **kw):  # the log-in dialog: by now the hook must be ours
+        seen["hook"] = sys.excepthook
+        try:
+            raise RuntimeError("fel i inloggningen för 198507099805")
+        except RuntimeError:
+            monkeypatch.setattr(errors.CrashDialog, "exec", lambda self: seen.setdefault("dialog", self.details))
+            sys.excepthook(*sys.exc_info())
+        return None
+    monkeypatch.setattr(LoginDialog, "ask", classmethod(ask))
+    assert main(["--db", f"sqlite+pysqlite:///{tmp_path / 'r.db'}"]) == 0
+    assert seen["hook"] is not sys.__excepthook__ and "RuntimeError" in seen["dialog"]
+    kept = (tmp_path / "senaste-krasch.txt").read_text(encoding="utf-8")
+    assert "fel i inloggningen" in kept and "198507099805" not in kept
