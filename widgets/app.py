@@ -6,7 +6,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from app.clock import Clock
@@ -36,7 +36,25 @@ def application() -> QApplication:
     app.setApplicationName("Reception")
     app.setOrganizationName("Reception")
     app.setApplicationDisplayName("Reception")
+    install_swedish_translation(app)
     return app
+
+
+def install_swedish_translation(app: QApplication) -> bool:
+    """Qt's own texts in Swedish (Ja/Nej, Avbryt, the file and print dialogs): the qtbase_sv catalogue
+    that PySide6 ships. Installed once per application; True when it was found."""
+    if app.property("reception_sv_loaded"):
+        return True
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    loaded = translator.load(QLocale(QLocale.Language.Swedish, QLocale.Country.Sweden), "qtbase", "_", folder)
+    if loaded:
+        app.installTranslator(translator)
+        app.setProperty("reception_sv_loaded", True)
+    else:
+        log.warning("Qt's Swedish translation was not found in %s", folder)
+    QLocale.setDefault(QLocale(QLocale.Language.Swedish, QLocale.Country.Sweden))
+    return loaded
 
 
 def desk_settings_store() -> QSettings:

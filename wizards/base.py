@@ -23,8 +23,8 @@ from enum import IntEnum
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget, QMessageBox, QWidget,
-                               QWizard, QWizardPage)
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget, QMessageBox,
+                               QPushButton, QWidget, QWizard, QWizardPage)
 
 from app.errors import UserError
 from widgets.errors import show_user_error
@@ -49,11 +49,20 @@ class PageId(IntEnum):
     SAMMANFATTNING = 60
 
 
-def ask_confirm_cancel(parent: QWidget) -> bool:
-    """Avbryt with entered data: ask before throwing it away."""
+def cancel_question(parent: QWidget) -> tuple[QMessageBox, QPushButton]:
+    """The "Vill du avbryta?" box and its destructive button. The safe choice, *Fortsätt fylla i*, is
+    the default and the Esc answer: Esc then a stray Enter must never throw away what was typed."""
     box = QMessageBox(QMessageBox.Icon.Question, parent.windowTitle(), CANCEL_QUESTION, parent=parent)
     leave = box.addButton("Avbryt", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Fortsätt fylla i", QMessageBox.ButtonRole.RejectRole)
+    keep = box.addButton("Fortsätt fylla i", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    return box, leave
+
+
+def ask_confirm_cancel(parent: QWidget) -> bool:
+    """Avbryt with entered data: ask before throwing it away."""
+    box, leave = cancel_question(parent)
     box.exec()
     return box.clickedButton() is leave
 

@@ -209,7 +209,7 @@ class RegistrationWizard(ReceptionWizard):
         legit = ID_DOCUMENT_LABELS[leg.id_document]
         if leg.residence_proof:
             legit += f", {RESIDENCE_LABELS[leg.residence_proof]}"
-        rows.append(("Legitimation", legit))
+        rows.append(("Legitimering", legit))
         rows.append(("Namn", " ".join(f"{data.first_name} {data.last_name}".split())))
         if data.personnummer.strip():
             rows.append(("Personnummer", parse_personnummer(data.personnummer, today).formatted()))

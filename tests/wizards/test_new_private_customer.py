@@ -123,6 +123,7 @@ def test_flow_1_end_to_end_with_mandate_photo_and_typed_card(qtbot, services, ca
     page = d.page()
     assert page.total.text() == "<b>Att betala i kassan: 600,00 kr</b>"
     assert "0004520100" in page.details.text() and "Anna Öberg" in page.details.text()
+    assert "Legitimering" in page.details.text() and "Legitimation" not in page.details.text()  # the page's name
     assert page.lines.rowCount() == 2
     d.screenshot("registrering-6-sammanfattning.png")
     d.finish()

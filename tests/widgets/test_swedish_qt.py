@@ -1,0 +1,37 @@
+"""Qt's own dialogs speak Swedish, and the cancel question defaults to the safe answer."""
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from widgets.app import install_swedish_translation
+from wizards.base import cancel_question
+
+
+def _texts_of_open_box(seen):
+    box = QApplication.activeModalWidget()
+    seen.extend(b.text().replace("&", "") for b in box.buttons())
+    QTest.keyClick(box, Qt.Key.Key_Escape)
+
+
+def test_a_yes_no_question_says_ja_and_nej(qtbot, qapp):
+    assert install_swedish_translation(qapp)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen = []
+    QTimer.singleShot(100, lambda: _texts_of_open_box(seen))
+    QMessageBox.question(parent, "Fråga", "Är du säker?")
+    assert sorted(seen) == ["Ja", "Nej"]
+
+
+def test_esc_then_enter_on_the_cancel_question_keeps_what_was_typed(qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    box, leave = cancel_question(parent)
+    assert box.defaultButton().text() == "Fortsätt fylla i" and box.escapeButton() is box.defaultButton()
+    QTimer.singleShot(50, lambda: QTest.keyClick(box, Qt.Key.Key_Return))
+    box.exec()
+    assert box.clickedButton() is not leave
+    box2, leave2 = cancel_question(parent)
+    QTimer.singleShot(50, lambda: QTest.keyClick(box2, Qt.Key.Key_Escape))
+    box2.exec()
+    assert box2.clickedButton() is not leave2
