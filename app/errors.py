@@ -52,6 +52,13 @@ class SchemaTooNew(UserError):
     title = "Databasen är för ny"
 
 
+class ConnectionLost(DatabaseUnavailable):
+    """The connection broke during a routine: nothing was saved (or, if the server committed, the retry
+    with the same command_id returns the stored result)."""
+
+    title = "Ingen kontakt med databasen"
+
+
 class ClientTooOld(SchemaTooNew):
     title = "Installera den nya versionen"
 

@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFo
 
 from app.clock import STOCKHOLM
 from app.domain.money import format_sek, parse_sek
-from app.errors import UserError, ValidationError
+from app.errors import ConnectionLost, UserError, ValidationError
 from app.orders import METHOD_NAMES, TILL_MISSING_REASON, OpenOrderRow, OrderSummary, cash_amount, open_orders, \
     order_summary
 from app.rights import TILL
+from app.routines.base import user_error_for
 from app.routines.pay_order import (CancelOrder, CancelOrderRoutine, PaidOrder, PayOrder, PayOrderRoutine,
                                     StoreReceipt, StoreReceiptRoutine)
 from app.settings import load_settings
@@ -258,6 +259,7 @@ class TillWindow(QWidget):
         self._summary_token = 0
         self._select_next: int | None = None
         self._busy = False
+        self._unconfirmed_payment: PayOrder | None = None  # kept while the connection is broken
         self._worker = _Worker(self)
 
         # Left: open orders
@@ -508,6 +510,11 @@ class TillWindow(QWidget):
                 return
         core, actor = self.core, self.actor
         command = PayOrder(summary.order_id, method, received)
+        retry = self._unconfirmed_payment
+        if retry is not None and (retry.order_id, retry.method, retry.received_ore) == \
+                (command.order_id, command.method, command.received_ore):
+            command = retry  # the same payment again after a broken connection: it runs at most once
+        self._unconfirmed_payment = command
 
         def work() -> _Paid:
             paid = PayOrderRoutine(core).execute(command, actor)
@@ -519,6 +526,7 @@ class TillWindow(QWidget):
         self._worker.run(work, self._paid, self._action_failed)
 
     def _paid(self, result: _Paid) -> None:
+        self._unconfirmed_payment = None
         paid = result.paid
         pdf = render_receipt_pdf(result.summary, result.club_name, self.core.desk, paid.paid_at, paid.method,
                                  self.actor.full_name, received_ore=paid.received_ore, change_ore=paid.change_ore,
@@ -587,6 +595,9 @@ class TillWindow(QWidget):
         self.reload()
 
     def _failed(self, error: BaseException) -> None:
+        error = user_error_for(error) or error
+        if not isinstance(error, ConnectionLost):
+            self._unconfirmed_payment = None  # refused for a reason: a new attempt is a new payment
         if isinstance(error, UserError):
             self.show_status(error.message)
             self.error_box(self, error)

@@ -22,9 +22,10 @@ from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from app.context import Actor, Core
-from app.errors import Conflict, UserError
+from app.errors import Conflict, ConnectionLost, UserError
 from app.masking import mask
 from app.rights import CUSTOMER_ROUTINES, require
+from app.routines.results import NotRebuildable, dump_result, load_result, result_type
 
 log = logging.getLogger("reception.routines")
 
@@ -54,6 +55,34 @@ def audit(session: Session, core: Core, actor: Actor | None, action: str, entity
     text = mask(json.dumps(_jsonable(details or {}), ensure_ascii=False, sort_keys=True))
     session.add(AuditEntry(at=core.clock.now(), user_id=actor.user_id if actor else None, action=action,
                            entity=entity, entity_id=entity_id, details=text))
+
+
+CONNECTION_LOST = "Kontakten med databasen bröts – inget sparades, dina uppgifter finns kvar. Försök igen om en stund."
+# SQLSTATEs that mean the connection (or the server) went away, not that the data was refused.
+_LOST_STATES = {None, "08000", "08001", "08003", "08004", "08006", "08007", "57P01", "57P02", "57P03", "57014"}
+
+
+def is_connection_lost(err: exc.DBAPIError) -> bool:
+    """The one place that tells a broken connection from a refused statement (ARCHITECTURE: known
+    environmental faults get a Swedish message, bugs the crash dialog)."""
+    if err.connection_invalidated:
+        return True
+    if isinstance(err, exc.InterfaceError):
+        return True
+    if isinstance(err, exc.OperationalError) and err.orig is not None:
+        module = type(err.orig).__module__ or ""
+        if module.startswith("psycopg"):
+            return getattr(err.orig, "sqlstate", None) in _LOST_STATES
+    return False
+
+
+def user_error_for(err: BaseException) -> UserError | None:
+    """A broken connection met outside a routine (a query on a worker thread) as the same Swedish error."""
+    if isinstance(err, UserError):
+        return err
+    if isinstance(err, exc.DBAPIError) and is_connection_lost(err):
+        return ConnectionLost(CONNECTION_LOST)
+    return None
 
 
 class Routine(ABC, Generic[C, R]):
@@ -88,11 +117,26 @@ class Routine(ABC, Generic[C, R]):
         for right in self.required_rights:
             require(actor, right)
         command_id = getattr(command, "command_id", None)
+        try:
+            return self._execute(command, actor, command_id)
+        except exc.DBAPIError as err:
+            if is_connection_lost(err):
+                log.warning("%s: the connection to the database broke (%s)", self.name, type(err.orig).__name__)
+                raise ConnectionLost(CONNECTION_LOST) from None
+            raise
+
+    def _execute(self, command: C, actor: Actor, command_id: str | None) -> R:
+        stored = self._stored_result(command_id) if command_id else None
+        if stored is not None:
+            log.info("%s: command %s ran before; returning its stored result", self.name, command_id)
+            return stored[0]
         session = self.core.write_session()
         try:
             with session.begin():
                 if command_id and self._already_executed(session, command_id):
-                    raise Conflict("Den här åtgärden är redan genomförd.")
+                    session.rollback()
+                    stored = self._stored_result(command_id)
+                    return stored[0]
                 self.validate(session, command)
                 result, entity, entity_id = self.perform(session, command, actor)
                 audit(session, self.core, actor, self.name, entity, entity_id, self.audit_details(command))
@@ -101,12 +145,33 @@ class Routine(ABC, Generic[C, R]):
             log.info("%s done by %s (%s %s)", self.name, actor.username, entity, entity_id)
             return result
         except exc.IntegrityError as err:
+            session.rollback()
+            if command_id:  # the same command ran at the same moment on another desk: its result is ours
+                stored = self._stored_result(command_id)
+                if stored is not None:
+                    return stored[0]
             log.warning("%s refused by the database: %s", self.name, mask(str(err.orig)))
             raise Conflict(self.conflict_message(err)) from None
         except UserError:
             raise
         finally:
             session.close()
+
+    def _stored_result(self, command_id: str) -> tuple[R] | None:
+        """(result,) when the command ran before, else None. A result that cannot be rebuilt (stored by
+        an older version) is refused the way it was before: the work is done, nothing runs twice."""
+        from db.models import ExecutedCommand
+
+        with self.core.write_session() as session:
+            row = session.get(ExecutedCommand, command_id)
+            text = row.result if row is not None else None
+        if text is None:
+            return None
+        try:
+            return (load_result(result_type(type(self)), text),)
+        except (NotRebuildable, TypeError, ValueError, KeyError):
+            log.warning("%s: stored result of %s cannot be rebuilt", self.name, command_id)
+            raise Conflict("Den här åtgärden är redan genomförd.") from None
 
     def _already_executed(self, session: Session, command_id: str) -> bool:
         from db.models import ExecutedCommand
@@ -117,4 +182,4 @@ class Routine(ABC, Generic[C, R]):
         from db.models import ExecutedCommand
 
         session.add(ExecutedCommand(command_id=command_id, routine=self.name, executed_at=self.core.clock.now(),
-                                    user_id=actor.user_id, result=json.dumps(_jsonable(result), default=str)))
+                                    user_id=actor.user_id, result=dump_result(result)))

@@ -23,6 +23,8 @@ For AG, Tina upp and Förkorta may leave the subscription lagging: the catch-up
 """
 from __future__ import annotations
 
+from typing import Any
+
 from abc import abstractmethod
 
 import uuid
@@ -315,7 +317,7 @@ def confirmation_text(preview: FreezePreview, product_name: str) -> str:
 # --------------------------------------------------------------------------
 
 
-class _FreezeChangeRoutine(SubscriptionRoutine):
+class _FreezeChangeRoutine(SubscriptionRoutine[Any, FreezeChangeResult]):
     action: str
 
     def preview(self, command) -> FreezeChangePreview:

@@ -8,6 +8,8 @@ the user to create one is queued in the outbox.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import uuid
 from dataclasses import dataclass, field
 
@@ -72,7 +74,7 @@ def mandate_request_text(user_name: str, product_name: str) -> str:
             "Vänliga hälsningar\nReceptionen")
 
 
-class _PayerRoutine(SubscriptionRoutine):
+class _PayerRoutine(SubscriptionRoutine[Any, PayerResult]):
     def preview(self, command) -> PayerPreview:
         with self.preview_session() as session:
             return self._plan(session, command, lock=False)[1]
