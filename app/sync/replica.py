@@ -206,7 +206,10 @@ class Replica:
 
         def __exit__(self, *exc_info):
             try:
-                return self.cm.__exit__(*exc_info)
+                self.cm.__exit__(*exc_info)  # rolls back when the body failed
+                if exc_info[1] is not None and _is_disk_full(exc_info[1]):
+                    raise disk_full_error(self.replica.path) from None
+                return False
             except exc.OperationalError as err:
                 if _is_disk_full(err):
                     raise disk_full_error(self.replica.path) from None
