@@ -54,19 +54,28 @@ def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, st
     qInstallMessageHandler(_qt_message_handler)
     desk = DeskSettings(desk_settings_store())
     url = resolve_url(args, desk.database_url)
-    try:
-        core = open_core(url, clock, desk=args.desk or desk.desk_name, till_enabled=desk.till_enabled)
+    from app.secrets import database_password
+    from app.sync.desk import open_desk
+
+    try:  # on PostgreSQL with a replica: starts offline when the server cannot be reached
+        core, offline = open_desk(url, clock, user_data_dir(), open_core=open_core, desk=args.desk or desk.desk_name,
+                                  till_enabled=desk.till_enabled, password=database_password(url),
+                                  photo_cap_mb=desk.photo_cache_mb)
     except UserError as err:
         return report_startup_error(err, show_error or show_startup_error)
     if args.demo:
         seed_demo_if_empty(core)
     hint = "Demo: logga in som reception, kundansvarig eller admin med lösenordet demo." if args.demo else ""
-    actor = LoginDialog.ask(core, hint=hint, username="reception" if args.demo else "")
-    if actor is None:
-        return 0
-    from widgets.main_window import MainWindow
+    try:
+        actor = LoginDialog.ask(core, hint=hint, username="reception" if args.demo else "")
+        if actor is None:
+            return 0
+        from widgets.main_window import MainWindow
 
-    install_excepthook(log_path)
-    window = MainWindow.create(core, actor, desk=desk, log_path=log_path)
-    window.show()
-    return app.exec()
+        install_excepthook(log_path)
+        window = MainWindow.create(core, actor, desk=desk, log_path=log_path, offline=offline)
+        window.show()
+        return app.exec()
+    finally:
+        if offline is not None:
+            offline.stop()

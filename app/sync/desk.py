@@ -283,7 +283,10 @@ def attach_offline_desk(core: Core, url: str, data_dir: Path, *, password: str |
     None for an embedded (SQLite) desk."""
     if core.dialect != "postgresql":
         return None
-    replica = _replica_for(url, data_dir, photo_cap_mb).open()
+    if isinstance(core.sessions, RoutingSessions):
+        replica = core.sessions.replica
+    else:
+        replica = _replica_for(url, data_dir, photo_cap_mb).open()
     if core.connectivity is None:
         core.connectivity = Connectivity(core.clock, online=True)
     if replica.data_as_of is not None:
@@ -301,7 +304,10 @@ def open_core_from_replica(url: str, clock: Clock, data_dir: Path, *, desk: str 
     when this desk has no complete replica of that database (then the start-up error stands)."""
     from db.engine import make_engine, make_session_factory
 
-    if make_url(url).get_backend_name() != "postgresql":
+    try:
+        if make_url(url).get_backend_name() != "postgresql":
+            return None
+    except Exception:  # an unparseable URL has no replica; open_core's own message stands
         return None
     replica = _replica_for(url, data_dir, photo_cap_mb)
     if not replica.exists():
@@ -343,3 +349,35 @@ def banner_text(state: Connectivity, now: datetime) -> str:
     """What the main window says while the desk works from its replica."""
     return (f"Ingen kontakt med servern – uppgifterna är från {data_as_of_text(state.data_as_of, now)}. "
             "Det du gör sparas och skickas när kontakten är tillbaka.")
+
+
+def open_desk(url: str, clock: Clock, data_dir: Path, *, open_core: Callable[..., Core], desk: str = "Kassa 1",
+              till_enabled: bool = True, password: str | None = None,
+              photo_cap_mb: int = DEFAULT_PHOTO_CAP_MB) -> tuple[Core, OfflineDesk | None]:
+    """The composition root's way in: the Core for `url` and, on PostgreSQL, its offline desk.
+
+    When the server cannot be reached and this desk has a complete replica of that database, the
+    desk starts offline from it (log-in against the cached password hashes); the schema check and
+    upgrade that `open_core` would have made then run before the first pull once the server is back.
+    Without a replica the start-up error stands (raised as it came)."""
+    from app.errors import DatabaseUnavailable
+
+    started_offline = False
+    try:
+        core = open_core(url, clock, desk=desk, till_enabled=till_enabled)
+    except DatabaseUnavailable:
+        core = open_core_from_replica(url, clock, data_dir, desk=desk, till_enabled=till_enabled,
+                                      password=password, photo_cap_mb=photo_cap_mb)
+        if core is None:
+            raise
+        started_offline = True
+    offline = attach_offline_desk(core, url, data_dir, password=password, photo_cap_mb=photo_cap_mb, start=False)
+    if offline is not None:
+        if started_offline:
+            def check_schema() -> None:
+                from db.migrate import open_database
+
+                open_database(url, password=password, now=clock.now()).dispose()
+            offline.sync.before_first_pull = check_schema
+        offline.start()
+    return core, offline
