@@ -17,16 +17,17 @@ older copy that a newer server state no longer conflicts with (its own change fo
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, event, exc, func, insert, select, text, tuple_
+from sqlalchemy import create_engine, delete, event, exc, func, select, text, tuple_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -230,8 +231,12 @@ class Replica:
 
     @staticmethod
     def _upsert(conn: Connection, name: str, rows: list) -> None:
-        if rows:
-            conn.execute(insert(feed.table(name)).prefix_with("OR REPLACE"), [dict(r._mapping) for r in rows])
+        """INSERT OR REPLACE the server rows, straight through the sqlite3 driver with the values in
+        the form SQLAlchemy's SQLite types store them (the ORM path costs 8x at a first fill)."""
+        if not rows:
+            return
+        sql, converters = _insert_plan(name)
+        conn.exec_driver_sql(sql, [tuple(c(v) if c else v for c, v in zip(converters, r)) for r in rows])
 
     # -- first fill -----------------------------------------------------------
     def fill(self, server: Engine, *, progress: Progress | None = None, batch: int = FILL_BATCH,
@@ -432,6 +437,47 @@ class Replica:
                     result.person_ids.update(r._mapping[c] for c in person_cols if r._mapping[c] is not None)
                 result.tables.add(name)
                 result.changes += len(keys)
+
+
+def _utc_text(value):
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _date_text(value):
+    return None if value is None else value.isoformat()
+
+
+def _bool_int(value):
+    return None if value is None else int(bool(value))
+
+
+@functools.cache
+def _insert_plan(name: str):
+    """(INSERT OR REPLACE statement, one converter per column) for a replicated table; the column
+    order is the model's, as `select(table)` returns it."""
+    from sqlalchemy import Boolean, Date, DateTime
+
+    from db.models import UtcDateTime
+
+    t = feed.table(name)
+    converters = []
+    for column in t.c:
+        kind = column.type
+        if isinstance(kind, UtcDateTime):
+            converters.append(_utc_text)
+        elif isinstance(kind, DateTime):
+            raise TypeError(f"{name}.{column.name}: plain DateTime is not replicated")
+        elif isinstance(kind, Date):
+            converters.append(_date_text)
+        elif isinstance(kind, Boolean):
+            converters.append(_bool_int)
+        else:
+            converters.append(None)
+    names = ", ".join(f'"{c.name}"' for c in t.c)
+    marks = ", ".join("?" for _ in t.c)
+    return f'INSERT OR REPLACE INTO "{name}" ({names}) VALUES ({marks})', tuple(converters)
 
 
 def _replica_engine(path: Path) -> Engine:

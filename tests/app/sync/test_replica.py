@@ -111,3 +111,22 @@ def test_photos_are_a_bounded_cache_running_subscriptions_and_recently_seen_firs
     with replica.engine.connect() as conn:
         cached = set(conn.execute(select(Photo.person_id)).scalars())
     assert ids[3] in cached and ids[0] in cached and len(cached) == 2  # the least wanted one left
+
+
+def test_replica_rows_read_back_exactly_as_on_the_server(tmp_path, pg_db):
+    """The fast fill writes values the way SQLAlchemy's SQLite types store them: dates, UTC times,
+    booleans and bytes come back equal through the models."""
+    from tests.app.sync.helpers import NOW
+    with pg_db.engine.begin() as conn:
+        pid = add_person(conn, 1, photo=b"\xff\xd8jpeg\xff\xd9")
+        conn.execute(Person.__table__.update().where(Person.id == pid).values(
+            protected_identity=True, updated_at=NOW.replace(microsecond=123456)))
+    replica = Replica(tmp_path / "r.db").open()
+    replica.note_seen(pid, NOW)
+    assert replica.fill(pg_db.engine)
+    for model in (Person, Card, Photo, User):
+        with pg_db.engine.connect() as conn:
+            server = [dict(r._mapping) for r in conn.execute(select(model.__table__).order_by(model.__table__.c.id))]
+        with replica.engine.connect() as conn:
+            local = [dict(r._mapping) for r in conn.execute(select(model.__table__).order_by(model.__table__.c.id))]
+        assert local == server, model.__tablename__
