@@ -33,7 +33,7 @@ DATA = ROOT / "benchmarks" / "data" / "offline"
 
 
 def stats(values: list[float]) -> tuple[float, float]:
-    return statistics.median(values), statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+    return statistics.median(values), statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) >= 2 else values[0]
 
 
 def first_fill(server_url: str, path: Path, log) -> tuple[float, int]:
