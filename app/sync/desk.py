@@ -212,6 +212,9 @@ class SyncService:
         """Until a NOTIFY arrives, the poll interval passes, the state changes or stop()."""
         deadline = time.monotonic() + self.poll_seconds
         self._wake.clear()
+        if self._listen is None:  # a fill that stopped (offline, stop()): nothing to listen on yet
+            self._wake.wait(0.5)
+            return
         while not self._stop.is_set() and self.connectivity.online and time.monotonic() < deadline:
             if self._wake.is_set():
                 return
