@@ -101,7 +101,9 @@ class SyncService:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._listen = None
+        self._verified = False
         self.pulls = 0
+        self.routing_reset: Callable[[], None] = lambda: None   # the replica was rebuilt: not ready
         connectivity.subscribe(lambda c: self._wake.set())
 
     def start(self) -> None:
@@ -149,6 +151,10 @@ class SyncService:
         if self.before_first_pull is not None:
             self.before_first_pull()
             self.before_first_pull = None
+        if not self._verified:
+            if not self.replica.verify():
+                self.routing_reset()
+            self._verified = True
         if not self.replica.filled:
             moment = self.clock.now()
             if not self.replica.fill(self.engine, progress=self._progress,
@@ -240,6 +246,7 @@ class OfflineDesk:
         self.sync = SyncService(sync_engine(url, password), listen, replica, self.connectivity, core.clock,
                                 poll_seconds=poll_seconds)
         self.sync.on_ready.append(self._replica_ready)
+        self.sync.routing_reset = self._replica_rebuilt
         self.routing.replica_ready = replica.filled
         self._unsubscribe = self.connectivity.subscribe(self._state_changed)
 
@@ -260,6 +267,9 @@ class OfflineDesk:
 
     def _replica_ready(self) -> None:
         self.routing.replica_ready = True
+
+    def _replica_rebuilt(self) -> None:
+        self.routing.replica_ready = False
 
     def _state_changed(self, state: Connectivity) -> None:
         if not state.online:
