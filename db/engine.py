@@ -32,7 +32,9 @@ def make_engine(url: str, *, password: str | None = None, echo: bool = False) ->
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=15000")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a Slutför that returned survives a power cut (NORMAL in WAL mode may lose the last
+            # commits); costs about 0.3-0.6 ms per Slutför, benchmarks/durability.py, docs/decisions/offline.md.
+            cur.execute("PRAGMA synchronous=FULL")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -47,7 +49,11 @@ def make_engine(url: str, *, password: str | None = None, echo: bool = False) ->
         pool_pre_ping=True,
         pool_size=4,
         max_overflow=4,
-        connect_args={"connect_timeout": 5, "application_name": "reception"},
+        # Keepalives and TCP_USER_TIMEOUT: a query on a link that died silently fails within seconds
+        # instead of minutes (the offline monitor, app/sync/monitor.py, decides the desk's state).
+        connect_args={"connect_timeout": 5, "application_name": "reception", "keepalives": 1,
+                      "keepalives_idle": 2, "keepalives_interval": 1, "keepalives_count": 2,
+                      "tcp_user_timeout": 3000},
     )
 
 

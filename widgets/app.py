@@ -90,8 +90,13 @@ def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, st
     qInstallMessageHandler(_qt_message_handler)
     desk = DeskSettings(desk_settings_store())
     url = resolve_url(args, desk.database_url)
-    try:
-        core = open_core(url, clock, desk=args.desk or desk.desk_name, till_enabled=desk.till_enabled)
+    from app.secrets import database_password
+    from app.sync.desk import open_desk
+
+    try:  # on PostgreSQL with a replica: starts offline when the server cannot be reached
+        core, offline = open_desk(url, clock, user_data_dir(), open_core=open_core, desk=args.desk or desk.desk_name,
+                                  till_enabled=desk.till_enabled, password=database_password(url),
+                                  photo_cap_mb=desk.photo_cache_mb)
     except UserError as err:
         return report_startup_error(err, show_error or show_startup_error)
     if args.demo:
@@ -99,16 +104,21 @@ def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, st
     install_excepthook(log_path)  # before the log-in: nothing may vanish silently from here on
     daily_backup_if_embedded(core)
     hint = "Demo: logga in som reception, kundansvarig eller admin med lösenordet demo." if args.demo else ""
-    actor = LoginDialog.ask(core, hint=hint, username="reception" if args.demo else "")
-    if actor is None:
-        return 0
-    from app.desks import record_contact
-    from widgets.main_window import MainWindow
-
     try:
-        record_contact(core, user=actor.username)
-    except Exception:  # the desk list is for the administrator; a failure must not stop the desk
-        log.exception("Could not record this desk's contact")
-    window = MainWindow.create(core, actor, desk=desk, log_path=log_path)
-    window.show()
-    return app.exec()
+        actor = LoginDialog.ask(core, hint=hint, username="reception" if args.demo else "")
+        if actor is None:
+            return 0
+        from app.desks import record_contact
+        from widgets.main_window import MainWindow
+
+        try:
+            if core.connectivity is None or core.connectivity.online:  # never into an offline replica
+                record_contact(core, user=actor.username)
+        except Exception:  # the desk list is for the administrator; a failure (or no server) must not stop the desk
+            log.exception("Could not record this desk's contact")
+        window = MainWindow.create(core, actor, desk=desk, log_path=log_path, offline=offline)
+        window.show()
+        return app.exec()
+    finally:
+        if offline is not None:
+            offline.stop()

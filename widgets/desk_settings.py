@@ -43,6 +43,8 @@ FRAMINGS = ("line", "rdm6300")
 COUNTRIES = ("SE", "NO", "FI")
 COMMON_BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 MAX_CAMERA_INDEX = 15
+PHOTO_CACHE_DEFAULT_MB = 500
+PHOTO_CACHE_RANGE_MB = (0, 20_000)
 
 
 class DeskSettings:
@@ -195,6 +197,18 @@ class DeskSettings:
     def database_url(self, value: str) -> None:
         self._set("database_url", value.strip())
 
+    @property
+    def photo_cache_mb(self) -> int:
+        """Size cap of the photos in the offline copy of a shared database (app/sync/replica.py)."""
+        value = self._get_int("photo_cache_mb", PHOTO_CACHE_DEFAULT_MB)
+        return value if PHOTO_CACHE_RANGE_MB[0] <= value <= PHOTO_CACHE_RANGE_MB[1] else PHOTO_CACHE_DEFAULT_MB
+
+    @photo_cache_mb.setter
+    def photo_cache_mb(self, value: int) -> None:
+        if not PHOTO_CACHE_RANGE_MB[0] <= int(value) <= PHOTO_CACHE_RANGE_MB[1]:
+            raise ValueError(f"photo_cache_mb must be within {PHOTO_CACHE_RANGE_MB}")
+        self._set("photo_cache_mb", int(value))
+
 
 def check_database_url(text: str) -> None:
     """Raise ValidationError unless `text` is empty or a password-free PostgreSQL/SQLite URL."""
@@ -294,6 +308,11 @@ class DeskSettingsDialog(QDialog):
         self.database_password_edit = QLineEdit()
         self.database_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.database_password_edit.setPlaceholderText("Lämna tomt för att behålla det sparade lösenordet")
+        self.photo_cache_spin = QSpinBox()
+        self.photo_cache_spin.setRange(*PHOTO_CACHE_RANGE_MB)
+        self.photo_cache_spin.setSingleStep(100)
+        self.photo_cache_spin.setSuffix(" MB")
+        self.photo_cache_spin.setToolTip("Hur mycket plats kundfotona får ta i den lokala kopian av en delad databas")
         database_note = QLabel(DATABASE_NOTE)
         database_note.setWordWrap(True)
 
@@ -327,6 +346,7 @@ class DeskSettingsDialog(QDialog):
         self._add_row(form, "&Databas-URL", self.database_url_edit)
         self._add_row(form, "Databas&lösenord", self.database_password_edit)
         form.addRow("", database_note)
+        self._add_row(form, "&Foton i lokala kopian", self.photo_cache_spin)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -363,6 +383,7 @@ class DeskSettingsDialog(QDialog):
         self.till_check.setChecked(s.till_enabled)
         self.desk_name_edit.setText(s.desk_name)
         self.database_url_edit.setText(s.database_url)
+        self.photo_cache_spin.setValue(s.photo_cache_mb)
         self._update_enabled()
         self._update_port_note()
 
@@ -419,6 +440,7 @@ class DeskSettingsDialog(QDialog):
         s.till_enabled = self.till_check.isChecked()
         s.desk_name = self.desk_name_edit.text()
         s.database_url = self.database_url_edit.text()
+        s.photo_cache_mb = self.photo_cache_spin.value()
         s.sync()
 
     @Slot()

@@ -139,11 +139,15 @@ class MainWindow(QMainWindow):
         self.outbox_timer.setInterval(OUTBOX_INTERVAL_MS)
         self.outbox_timer.timeout.connect(self.send_outbox)
         self.outbox_timer.start()
+        from widgets.offline_banner import install_offline_banner
+
+        self.offline_banner = install_offline_banner(self)
         self.search_panel.setFocus()
 
     # -- construction ------------------------------------------------------
     @classmethod
-    def create(cls, core: Core, actor: Actor, *, desk=None, log_path: Path | None = None) -> "MainWindow":
+    def create(cls, core: Core, actor: Actor, *, desk=None, log_path: Path | None = None,
+               offline=None) -> "MainWindow":
         """Composition: the bus, the card-reader hub from desk settings, the postal-code list."""
         from app.postal import PostalCodes
         from devices.hub import CardReaderHub
@@ -152,6 +156,8 @@ class MainWindow(QMainWindow):
         services = UiServices(core=core, actor=actor, bus=Bus(), user_data_dir=data_dir, desk=desk,
                               postal=PostalCodes.load(user_data_dir=data_dir))
         services.cards = CardReaderHub()
+        if offline is not None:  # app.sync.desk.OfflineDesk: banner, card refresh, photo cache
+            services.extra["offline_desk"] = offline
         window = cls(services, log_path=log_path)
         if desk is not None:
             services.cards.configure(desk, QApplication.instance())
@@ -298,6 +304,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.outbox_timer.stop()
+        if self.offline_banner is not None:
+            self.offline_banner.stop()
         if self.services.cards is not None:
             self.services.cards.shutdown()
         if self.till_window is not None:
