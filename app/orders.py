@@ -26,6 +26,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import max_length
 from app.context import Actor, Core
 from app.counters import next_number
 from app.domain.money import vat_part
@@ -38,7 +39,7 @@ TILL_MISSING_REASON = (
 
 METHOD_NAMES = {"kontant": "Kontant", "kort": "Kort", "swish": "Swish", "faktura": "Faktura"}
 INVOICE_DAYS = 30
-MAX_DESCRIPTION = 250
+MAX_DESCRIPTION = max_length("description")  # order_lines.description
 
 
 def require_till(core: Core) -> None:

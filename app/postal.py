@@ -26,6 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.domain.inputs import ascii_key
 from app.errors import UserError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,15 @@ class PostalResult:
 
 
 def _compact(code: str) -> str:
-    return re.sub(r"\s+", "", code or "")
+    return re.sub(r"\s+", "", ascii_key(code))  # one key spelling: Unicode digits as ASCII
 
 
 def normalise_postal_code(code: str, country: str) -> str:
     """The stored form: '114 55' -> '11455'. Text that is no postal code comes back stripped, unchanged."""
     compact = _compact(code)
-    if compact.isdigit() and len(compact) == CODE_LENGTH.get(country, -1):
+    if compact.isascii() and compact.isdigit() and len(compact) == CODE_LENGTH.get(country, -1):
         return compact
-    return (code or "").strip()
+    return ascii_key(code).strip()
 
 
 def format_postal_code(code: str, country: str) -> str:

@@ -10,7 +10,7 @@ app's own migration (db.migrate.open_database); rows are bulk-loaded with the ra
 driver (executemany on SQLite, COPY on PostgreSQL) with the secondary indexes
 dropped during the load and rebuilt afterwards. Search keys (first_name_norm,
 last_name_norm, email_norm, *_digits) are computed with the same functions the
-app uses (app.domain.text), so the app finds generated persons exactly as it
+app uses (app.domain.text, app.domain.inputs: phones as E.164), so the app finds generated persons exactly as it
 finds registered ones.
 
 What a person gets: a valid personnummer (about 2 % samordningsnummer), a
@@ -38,7 +38,8 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.domain.text import fold, normalise_email, phone_digits  # noqa: E402
+from app.domain.inputs import phone_key  # noqa: E402
+from app.domain.text import fold, normalise_email  # noqa: E402
 
 DEFAULT_TODAY = date(2026, 11, 22)
 DEFAULT_SEED = 20261122
@@ -335,7 +336,7 @@ def generate_persons(first: int, count: int, total: int, n_orgs: int, cat: Catal
             created = datetime(today.year - 1, 1, 1, 9, tzinfo=timezone.utc)
         rows["persons"].append((
             pid, 10_000 + pid, pnr, bool_(coordination), d(birth), gender, first_name, last_name, fn_norm, ln_norm,
-            email, normalise_email(email), mobile, home, None, phone_digits(mobile), phone_digits(home), None,
+            email, normalise_email(email), mobile, home, None, phone_key(mobile), phone_key(home), None,
             customer_type, subtype, d(guarantee), org_id, bool_(rng.random() < 0.002),
             "Ring före besök" if rng.random() < 0.01 else None, bool_(rng.random() < 0.4),
             bool_(rng.random() < 0.2), 1, ts(created), ts(created)))

@@ -65,7 +65,8 @@ def _generate_and_run(url: str, tmp_path: Path) -> dict:
 def _check_data(url: str) -> None:
     """The generated rows are what the app itself would have written."""
     from app.domain.personnummer import parse_personnummer
-    from app.domain.text import fold, normalise_email, phone_digits
+    from app.domain.inputs import phone_key
+    from app.domain.text import fold, normalise_email
     from db.models import Card, Person, PreOrder, Subscription
 
     engine = create_engine(url)
@@ -83,7 +84,7 @@ def _check_data(url: str) -> None:
                     (row.personnummer, row.is_coordination, row.birth_date, row.gender)
                 assert row.first_name_norm == fold(row.first_name) and row.last_name_norm == fold(row.last_name)
                 assert row.email_norm == normalise_email(row.email)
-                assert row.mobile_digits == phone_digits(row.mobile)
+                assert row.mobile_digits == phone_key(row.mobile)
                 coordination += row.is_coordination
             assert 0 < coordination < PERSONS * 0.05
             assert any(ch in "åäöÅÄÖ" for row in persons for ch in row.last_name + row.first_name)

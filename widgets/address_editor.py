@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QLineEdit, QM
 
 from app.errors import UserError
 from app.postal import PostalCodes, format_postal_code, install_update, normalise_postal_code
+from widgets.input_rules import limit
 
 COUNTRY_NAMES = {"SE": "Sverige", "NO": "Norge", "FI": "Finland"}
 
@@ -47,9 +48,10 @@ class AddressEditor(QWidget):
         self.co.setObjectName("co")
         self.postal_code = QLineEdit(self)
         self.postal_code.setObjectName("postal_code")
-        self.postal_code.setMaxLength(10)
         self.town = QLineEdit(self)
         self.town.setObjectName("town")
+        for name in ("street", "co", "postal_code", "town"):
+            limit(getattr(self, name), name)  # the model column's length, one declaration
         self.country = QComboBox(self)
         self.country.setObjectName("country")
         for code, name in COUNTRY_NAMES.items():

@@ -15,16 +15,18 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLineEdit, QMenu, QToolButton, QWidget, QWidgetAction
 
+from app.domain.inputs import DATE_RANGE_MESSAGE, ascii_key, date_in_range
+
 DATE_FORMAT = "yyyy-MM-dd"
 
 
 def parse_typed_date(text: str, today: date) -> date | None:
     """'2027-01-21', '2027 01 21', '20270121', '270121' (this century), 'idag' -> date; None if not a date."""
-    cleaned = text.strip().lower()
+    cleaned = ascii_key(text).strip().lower()
     if cleaned in ("idag", "i dag"):
         return today
     digits = re.sub(r"[\s\-/.]", "", cleaned)
-    if not digits.isdigit() or len(digits) not in (6, 8):
+    if not (digits.isascii() and digits.isdigit()) or len(digits) not in (6, 8):
         return None
     if len(digits) == 6:
         digits = str(today.year // 100) + digits
@@ -101,7 +103,10 @@ class DateField(QWidget):
         return True
 
     def is_valid_text(self) -> bool:
-        return not self.edit.text().strip() or parse_typed_date(self.edit.text(), self._today) is not None
+        if not self.edit.text().strip():
+            return True
+        parsed = parse_typed_date(self.edit.text(), self._today)
+        return parsed is not None and date_in_range(parsed)
 
     # -- internals ---------------------------------------------------------
     def _set(self, value: QDate) -> None:
@@ -124,8 +129,11 @@ class DateField(QWidget):
                                  else "")
             self._set(QDate())
             return
-        self.edit.setStyleSheet("")
-        self.edit.setToolTip("")
+        # A real date outside 1900–2100 is kept (the routine's check names the field), but the field
+        # says so at once.
+        outside = not date_in_range(parsed)
+        self.edit.setStyleSheet("border: 1px solid #b00020;" if outside else "")
+        self.edit.setToolTip(DATE_RANGE_MESSAGE if outside else "")
         value = QDate(parsed.year, parsed.month, parsed.day)
         self.edit.setText(value.toString(DATE_FORMAT))
         self._set(value)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget,
                                QTableWidgetItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from app.domain.inputs import FIELD_COLUMNS
 from app.domain.money import format_sek
 from app.errors import NotAllowed, UserError, ValidationError
 from app.menus import paid_for_others_menu, subscription_menu
@@ -31,6 +32,7 @@ from app.routines.invoices import (CreditedInvoice, CreditInvoice, CreditInvoice
                                    credit_refusal, invoice_details, invoice_file_name, paid_invoice_number,
                                    pay_refusal)
 from app.routines.person_data import AddressData, PersonData
+from widgets.input_rules import desk_country, limit
 from widgets.invoice_pdf import render_invoice_pdf
 from widgets.search_panel import QueryRunner
 
@@ -123,6 +125,8 @@ class EditForm(QWidget):
 
     def add(self, key: str, label: str, widget: QWidget) -> QWidget:
         widget.setObjectName(key)
+        if isinstance(widget, QLineEdit) and key in FIELD_COLUMNS:
+            limit(widget, key)  # the model column's length (app.domain.inputs.max_length)
         self.fields[key] = widget
         self.form.addRow(label, widget)
         return widget
@@ -203,7 +207,8 @@ class BasicTab(QWidget):
         data = PersonData(first_name=self.first_name.text(), last_name=self.last_name.text(),
                           email=self.email.text(), mobile=self.mobile.text(), personnummer=self.personnummer.text(),
                           birth_date=birth, gender=self.gender.currentData(), phone_home=self.phone_home.text(),
-                          phone_work=self.phone_work.text(), protected_identity=self.protected.isChecked())
+                          phone_work=self.phone_work.text(), protected_identity=self.protected.isChecked(),
+                          phone_country=desk_country(self.card.services))
         return pe.UpdatePersonData(self.card.person_id, data)
 
     def save(self) -> None:

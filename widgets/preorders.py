@@ -29,6 +29,7 @@ from app.queries.organisations import (PreOrderListRow, ProductChoice, STATUS_LA
 from app.routines.organisations import (AddPreOrder, AddPreOrderCommand, ImportPreOrders, ImportPreOrdersCommand,
                                         ImportRefused, ImportRow, RemovePreOrder, RemovePreOrderCommand,
                                         check_person, check_validity)
+from widgets.input_rules import limit
 from widgets.services import UiServices
 
 log = logging.getLogger("reception.ui")
@@ -302,7 +303,7 @@ class AddPreOrderDialog(QDialog):
         self.product = _product_combo(products)
         self.valid_from, self.valid_to = date_edit(start), date_edit(end)
         self.name_edit = QLineEdit()
-        self.name_edit.setMaxLength(200)
+        limit(self.name_edit, "name")  # PreOrder.name, the model's one length
         self.with_pnr = QRadioButton("&Personnummer")
         self.with_birth = QRadioButton("&Födelsedatum (saknar svenskt personnummer)")
         self.with_pnr.setChecked(True)
@@ -314,6 +315,7 @@ class AddPreOrderDialog(QDialog):
         self.birth_edit = date_edit(date(1990, 1, 1))
         self.birth_edit.setEnabled(False)
         self.email_edit = QLineEdit()
+        limit(self.email_edit, "email")
         self.email_edit.setPlaceholderText("namn@exempel.se")
         self.with_pnr.toggled.connect(self._identity_kind_changed)
 

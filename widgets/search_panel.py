@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit,
 
 from app.errors import UserError
 from app.queries.search import PersonHit, SearchKind, SearchResult, search_persons
+from widgets.input_rules import desk_country
 from widgets.services import UiServices
 
 log = logging.getLogger("reception.ui.search")
@@ -225,10 +226,11 @@ class SearchPanel(QWidget):
             self._say("Skriv personnummer, namn, kundnummer, kortnummer, telefon eller e-post och tryck Enter.")
             return
         core = self.services.core
+        country = desk_country(self.services)
 
         def query() -> SearchResult:
             with core.sessions() as session:
-                return search_persons(session, text, core.clock.today())
+                return search_persons(session, text, core.clock.today(), country=country)
 
         self.runner.run(query, lambda result: self._show(text, result), self._failed)
 

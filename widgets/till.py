@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFo
                                QWidget)
 
 from app.clock import STOCKHOLM
+from app.domain.inputs import AMOUNT_RANGE_MESSAGE
 from app.domain.money import format_sek, parse_sek
 from app.errors import ConnectionLost, UserError, ValidationError
 from app.orders import METHOD_NAMES, TILL_MISSING_REASON, OpenOrderRow, OrderSummary, cash_amount, open_orders, \
@@ -36,6 +37,7 @@ from app.routines.base import user_error_for
 from app.routines.pay_order import (CancelOrder, CancelOrderRoutine, PaidOrder, PayOrder, PayOrderRoutine,
                                     StoreReceipt, StoreReceiptRoutine)
 from app.settings import load_settings
+from widgets.input_rules import limit
 from widgets.errors import show_user_error
 from widgets.receipt import render_receipt_pdf, vat_rate_text
 from widgets.services import UiServices
@@ -81,6 +83,7 @@ class CashDialog(QDialog):
             form.addRow("Att betala kontant:", QLabel(format_sek(self.due_ore)))
         self.received_edit = QLineEdit(format_sek(self.due_ore, unit=False))
         self.received_edit.setAccessibleName("Mottaget belopp")
+        self.received_edit.setMaxLength(24)
         self.received_edit.selectAll()
         received_label = QLabel("&Mottaget belopp:")
         received_label.setBuddy(self.received_edit)
@@ -112,7 +115,13 @@ class CashDialog(QDialog):
     def _update(self) -> None:
         received = self.received_ore()
         if received is None:
-            self.error_label.setText("Skriv beloppet kunden lämnade, t.ex. 500 eller 1 234,50.")
+            try:
+                parse_sek(self.received_edit.text())
+                problem = ""
+            except ValidationError as err:
+                problem = err.message
+            too_big = problem == AMOUNT_RANGE_MESSAGE
+            self.error_label.setText(problem if too_big else "Skriv beloppet kunden lämnade, t.ex. 500 eller 1 234,50.")
         elif received < self.due_ore:
             self.error_label.setText("Mottaget belopp är mindre än att betala.")
         else:
@@ -148,6 +157,7 @@ class CancelDialog(QDialog):
         layout.addWidget(text)
         self.reason_edit = QLineEdit()
         self.reason_edit.setAccessibleName("Orsak")
+        limit(self.reason_edit, "reason")
         label = QLabel("&Orsak:")
         label.setBuddy(self.reason_edit)
         row = QHBoxLayout()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from bankkonto import account as _acc
 from bankkonto.exceptions import BankkontoValidationError, SwedbankBankkontoValidationError
 
+from app.domain.inputs import ascii_key
 from app.errors import ValidationError
 
 
@@ -43,8 +44,8 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def parse_bank_account(clearing_text: str, account_text: str) -> BankAccount:
-    clearing = re.sub(r"\D", "", clearing_text or "")
-    account = re.sub(r"\D", "", account_text or "")
+    clearing = re.sub(r"[^0-9]", "", ascii_key(clearing_text))
+    account = re.sub(r"[^0-9]", "", ascii_key(account_text))
     if not clearing:
         raise ValidationError("Ange clearingnummer.", field="clearing")
     if not account:

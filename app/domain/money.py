@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from app.domain.inputs import AMOUNT_RANGE_MESSAGE, ascii_key, check_amount
 from app.errors import ValidationError
 
 NBSP = "\u00a0"
@@ -21,13 +22,16 @@ def format_sek(ore: int, *, unit: bool = True) -> str:
 
 def parse_sek(text: str) -> int:
     """'1 234,50', '1234.5', '1234 kr' -> öre. Raises ValidationError on anything else."""
-    cleaned = (text or "").strip().lower().removesuffix("kr").strip()
+    cleaned = ascii_key(text).strip().lower().removesuffix("kr").strip()
     cleaned = cleaned.replace(NBSP, "").replace(" ", "")
-    m = re.fullmatch(r"(-?)(\d+)(?:[.,](\d{1,2}))?", cleaned)
+    m = re.fullmatch(r"(-?)([0-9]+)(?:[.,]([0-9]{1,2}))?", cleaned)
     if not m:
         raise ValidationError(f"”{text}” är inget belopp. Skriv t.ex. 1 234,50.")
     sign, whole, frac = m.groups()
+    if len(whole) > 12:
+        raise ValidationError(AMOUNT_RANGE_MESSAGE)
     ore = int(whole) * 100 + int((frac or "0").ljust(2, "0"))
+    check_amount(ore)  # what the till holds (app.domain.inputs.MAX_AMOUNT_ORE)
     return -ore if sign else ore
 
 

@@ -5,12 +5,13 @@ import re
 
 from organisationsnummer import organisationsnummer as _org
 
+from app.domain.inputs import ascii_key
 from app.errors import ValidationError
 
 
 def parse_orgnr(text: str) -> str:
     """Return the canonical NNNNNN-NNNN form or raise a Swedish ValidationError."""
-    cleaned = re.sub(r"\s+", "", text or "")
+    cleaned = re.sub(r"\s+", "", ascii_key(text))
     if not cleaned:
         raise ValidationError("Ange organisationsnummer.", field="orgnr")
     try:
@@ -23,4 +24,4 @@ def parse_orgnr(text: str) -> str:
 
 
 def looks_like_orgnr(text: str) -> bool:
-    return bool(re.fullmatch(r"\d{6}-?\d{4}", re.sub(r"\s+", "", text or "")))
+    return bool(re.fullmatch(r"[0-9]{6}-?[0-9]{4}", re.sub(r"\s+", "", ascii_key(text))))

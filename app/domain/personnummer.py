@@ -15,9 +15,10 @@ from datetime import date
 
 from personnummer import personnummer as _pnr
 
+from app.domain.inputs import ascii_key
 from app.errors import ValidationError
 
-_INPUT = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
+_INPUT = re.compile(r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$")
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,12 @@ def age_on(birth: date, today: date) -> int:
 
 def looks_like_personnummer(text: str) -> bool:
     """True when the text has the shape of a personnummer (not necessarily valid)."""
-    return bool(_INPUT.match(re.sub(r"\s+", "", text)))
+    return bool(_INPUT.match(re.sub(r"\s+", "", ascii_key(text))))
 
 
 def parse_personnummer(text: str, today: date) -> Personnummer:
     """Parse and validate; raises ValidationError with a Swedish message."""
-    cleaned = re.sub(r"\s+", "", text or "")
+    cleaned = re.sub(r"\s+", "", ascii_key(text))
     if not cleaned:
         raise ValidationError("Ange personnummer.", field="personnummer")
     m = _INPUT.match(cleaned)
@@ -82,6 +83,8 @@ def parse_personnummer(text: str, today: date) -> Personnummer:
             field="personnummer",
         )
     birth = parsed.get_date()
+    if birth.year < 1900:
+        raise ValidationError("Personnumret har ett födelsedatum före 1900.", field="personnummer")
     if birth > today:
         raise ValidationError("Personnumret har ett födelsedatum i framtiden.", field="personnummer")
     return Personnummer(digits12, parsed.is_coordination_number(), birth)

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from app.domain.inputs import ascii_key, has_letter, is_email, text_problem
 from app.domain.personnummer import looks_like_personnummer, parse_personnummer
 from app.errors import ValidationError
 
@@ -94,6 +95,7 @@ ERR_ID_LEADING_ZERO = (
 ERR_DATE_INVALID = "Födelsedatumet är inget giltigt datum"
 ERR_DATE_FUTURE = "Födelsedatumet ligger i framtiden"
 ERR_DATE_TOO_OLD = "Födelsedatumet ligger före år 1900"
+ERR_NAME_NO_LETTER = "Namnet måste innehålla minst en bokstav"
 ERR_EMAIL_MISSING = "E-postadress saknas"
 ERR_EMAIL_INVALID = "E-postadressen är ogiltig"
 ERR_LINE_BREAK = (
@@ -432,6 +434,10 @@ def _parse_row(line_no: int, fields: list[str], delimiter: str, today: date) -> 
     name = clean_name(trimmed[0])
     if not name:
         errors.append(ERR_NAME_MISSING)
+    elif text_problem(name, "name"):
+        errors.append(text_problem(name, "name").rstrip("."))
+    elif not has_letter(name):
+        errors.append(ERR_NAME_NO_LETTER)
     elif _DIGIT_OR_AT.search(name):
         errors.append(ERR_NAME_LOOKS_WRONG)
 
@@ -459,8 +465,8 @@ _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 def _parse_identity(text: str, today: date) -> tuple[str | None, date | None, str | None]:
     """(personnummer12, birth_date, error) from the second column."""
-    # NFKC turns full-width digits into ASCII ones; other scripts' digits stay and are refused.
-    compact = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
+    # One key rule for the whole app (app.domain.inputs.ascii_key): NFKC, every Unicode digit as ASCII.
+    compact = _WHITESPACE.sub("", ascii_key(text))
     if not compact:
         return None, None, ERR_ID_MISSING
     if _EXCEL_EXPONENT.fullmatch(compact):
@@ -511,18 +517,12 @@ def _birth_date_yymmdd(digits: str, today: date) -> tuple[None, date | None, str
     return None, None, ERR_DATE_INVALID
 
 
-_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
-_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
-_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]+)",
-                    re.IGNORECASE)
-
-
 def _parse_email(text: str) -> tuple[str | None, str | None]:
-    """(email with lower-case domain, error). Pragmatic: local@domain.tld, IDN letters allowed."""
+    """(email with lower-case domain, error), by the app's one e-mail rule (app.domain.inputs)."""
     email = text.strip()
     if not email:
         return None, ERR_EMAIL_MISSING
-    if len(email) > 254 or not _EMAIL.fullmatch(email):
+    if text_problem(email, "email") or not is_email(email):
         return None, ERR_EMAIL_INVALID
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}", None

@@ -19,6 +19,7 @@ from typing import Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import ascii_key, searchable
 from app.domain.eligibility import OPEN_ENDED, Verdict, may_convert_to_organisation, may_sign_new_subscription
 from app.domain.legitimation import CUSTOMER_TYPE_LABELS
 from app.domain.orgnr import looks_like_orgnr
@@ -327,7 +328,8 @@ def search_organisations(session: Session, text: str, limit: int = 50) -> list[O
     """Type-ahead: organisationsnummer (exact), else name prefix (case- and accent-insensitive)."""
     from db.models import Organisation
 
-    cleaned = " ".join((text or "").split())
+    # The app's key spelling (Unicode digits as ASCII) and nothing a query must not see (a NUL).
+    cleaned = " ".join(searchable(ascii_key(text or ""))[:200].split())
     if not cleaned:
         return []
     if looks_like_orgnr(cleaned):

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import ascii_key, searchable
 from app.domain.preorder_csv import person_keys
 from app.domain.text import fold
 from app.errors import NotFound
@@ -159,6 +160,7 @@ def list_preorders(session: Session, org_id: int, status: str | None = None, tex
 
 def preorder_matches(row: PreOrderListRow, text: str) -> bool:
     """The text filter of the pre-order table (shared by the query and the dialog's proxy model)."""
+    text = searchable(ascii_key(text))
     key = fold(text)
     if not key:
         return True

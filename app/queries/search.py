@@ -16,7 +16,10 @@ search stays interactive at a million persons:
     that person, exactly;
   - otherwise, and also when such a personnummer is not a customer: a card
     number (active or blocked card), a customer number, or a phone number
-    (mobile, home or work; '+46' and '0046' count as a leading 0).
+    (mobile, home or work), compared as E.164: a number without a country code belongs to the
+    desk's country, so "070-123 45 67" finds "+46701234567" and "+47 912 34 567" a Norwegian phone.
+* Unicode digits (full-width, Arabic-Indic, …) count as their ASCII digits, and control characters
+  (a NUL) are ignored (app.domain.inputs), so what is typed or pasted never breaks the query.
 
 At most ``limit`` hits (default 50); ``truncated`` says there were more.
 """
@@ -31,12 +34,14 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.domain.personnummer import parse_personnummer
-from app.domain.text import fold, normalise_email, phone_digits
+from app.domain.inputs import ascii_key, phone_key, searchable
+from app.domain.text import fold, normalise_email
 from app.errors import ValidationError
 
 DEFAULT_LIMIT = 50
 MAX_NAME_WORDS = 4
 _NUMBER_CHARS = re.compile(r"[\s\-+()]")
+MAX_QUERY = 200  # characters of a search that are looked at; nothing longer is a name, number or address
 
 
 class SearchKind(enum.Enum):
@@ -93,13 +98,19 @@ def format_personnummer(digits12: str | None) -> str:
 
 
 def _digits_only(text: str) -> str | None:
-    cleaned = _NUMBER_CHARS.sub("", text)
-    return cleaned if cleaned.isdigit() else None
+    cleaned = _NUMBER_CHARS.sub("", ascii_key(text))
+    return cleaned if cleaned.isascii() and cleaned.isdigit() else None
+
+
+def clean_query(text: str | None) -> str:
+    """What a search looks at: the app's key spelling (ASCII digits), without control characters,
+    lone surrogates or invisible characters (a NUL must not reach the database), at most MAX_QUERY."""
+    return searchable(ascii_key(text or ""))[:MAX_QUERY].strip()
 
 
 def classify(text: str, today: date) -> SearchKind:
     """What the receptionist typed: EMPTY, PERSONNUMMER, NUMBER, EMAIL or NAME."""
-    stripped = (text or "").strip()
+    stripped = clean_query(text)
     if not stripped:
         return SearchKind.EMPTY
     if "@" in stripped:
@@ -202,7 +213,8 @@ def _search_email(session: Session, text: str, limit: int):
     return _rows(session, _prefix(Person.email_norm, email), order_by=(Person.email_norm,), limit=limit + 1)
 
 
-def _search_number(session: Session, digits: str, typed: str, limit: int) -> tuple[SearchKind, list]:
+def _search_number(session: Session, digits: str, typed: str, limit: int,
+                   country: str = "SE") -> tuple[SearchKind, list]:
     """Card, then customer number, then phone; the kind is the first that matched."""
     from db.models import Card, Person
 
@@ -221,7 +233,7 @@ def _search_number(session: Session, digits: str, typed: str, limit: int) -> tup
         if customer and kind is SearchKind.NUMBER:
             kind = SearchKind.CUSTOMER_NUMBER
         ordered += customer
-    phone = phone_digits(typed)
+    phone = phone_key(typed, country)
     if phone:
         matches = []
         for column in (Person.mobile_digits, Person.phone_home_digits, Person.phone_work_digits):
@@ -235,12 +247,14 @@ def _search_number(session: Session, digits: str, typed: str, limit: int) -> tup
     return kind, ordered
 
 
-def search_persons(session: Session, text: str, today: date, limit: int = DEFAULT_LIMIT) -> SearchResult:
-    """Search as SPEC §2.1 describes; see the module docstring for the rules."""
+def search_persons(session: Session, text: str, today: date, limit: int = DEFAULT_LIMIT,
+                   country: str = "SE") -> SearchResult:
+    """Search as SPEC §2.1 describes; see the module docstring for the rules. ``country`` is the
+    desk's default country: a phone number typed without a country code belongs to it."""
     from db.models import Person
 
-    kind = classify(text, today)
-    stripped = (text or "").strip()
+    stripped = clean_query(text)
+    kind = classify(stripped, today)
     if kind is SearchKind.EMPTY:
         return SearchResult(kind, [])
     if kind is SearchKind.NAME:
@@ -258,11 +272,11 @@ def search_persons(session: Session, text: str, today: date, limit: int = DEFAUL
             hits, _ = _to_hits(session, rows, limit)
             return SearchResult(kind, hits, False, personnummer)
         # A number that happens to pass the checksum may still be a card or a phone number.
-        found_kind, rows = _search_number(session, digits, stripped, limit)
+        found_kind, rows = _search_number(session, digits, stripped, limit, country)
         if rows:
             kind = found_kind
     else:
-        kind, rows = _search_number(session, digits, stripped, limit)
+        kind, rows = _search_number(session, digits, stripped, limit, country)
     hits, truncated = _to_hits(session, rows, limit)
     return SearchResult(kind, hits, truncated, personnummer)
 
@@ -271,7 +285,7 @@ def find_person_by_card(session: Session, card_number: str) -> CardLookup:
     """Whose card is this? An active card wins over blocked history; a blocked-only card says so."""
     from db.models import Card
 
-    number = (card_number or "").strip()
+    number = re.sub(r"[\s-]+", "", clean_query(card_number))
     if not number:
         return CardLookup(None, False)
     row = session.execute(

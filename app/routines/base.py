@@ -6,12 +6,16 @@
   database as it is *now*, writes everything in ONE transaction with an audit
   row, and returns a result. A UserError (Swedish message) rolls everything
   back; a database uniqueness violation becomes a Conflict with a clear message.
+* Before anything else every command passes the input rules (app.domain.inputs.check_command):
+  no control characters or lone surrogates, text within its column's length, dates within
+  1900–2100 and amounts within what the till holds, each refused with a Swedish message.
 * A command carrying `command_id` runs at most once: the id is stored in the
   same transaction, so a replayed offline command is recognised.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 from abc import ABC, abstractmethod
 import json
 import logging
@@ -22,6 +26,7 @@ from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from app.context import Actor, Core
+from app.domain.inputs import check_command
 from app.errors import Conflict, ConnectionLost, UserError
 from app.masking import mask
 from app.rights import CUSTOMER_ROUTINES, require
@@ -90,9 +95,25 @@ class Routine(ABC, Generic[C, R]):
 
     name: ClassVar[str]
     required_rights: ClassVar[tuple[str, ...]] = (CUSTOMER_ROUTINES,)
+    # Command fields the routine checks against the input rules itself (see check_command).
+    input_rules_checked_by_routine: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, core: Core) -> None:
         self.core = core
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # preview() gets the same input rules as execute(): a summary page never computes with a
+        # date past 2100 or a NUL in a name (period arithmetic past date.max raised ValueError).
+        super().__init_subclass__(**kwargs)
+        original = cls.__dict__.get("preview")
+        if original is not None and not getattr(original, "_input_rules", False):
+            @functools.wraps(original)
+            def preview(self, command, *args, **kw):
+                check_command(command, self.input_rules_checked_by_routine)
+                return original(self, command, *args, **kw)
+
+            preview._input_rules = True
+            cls.preview = preview
 
     # -- to implement -------------------------------------------------------
     def validate(self, session: Session, command: C) -> None:
@@ -116,6 +137,7 @@ class Routine(ABC, Generic[C, R]):
     def execute(self, command: C, actor: Actor) -> R:
         for right in self.required_rights:
             require(actor, right)
+        check_command(command, self.input_rules_checked_by_routine)  # text, dates and amounts within the app's input rules (app.domain.inputs)
         command_id = getattr(command, "command_id", None)
         try:
             return self._execute(command, actor, command_id)

@@ -29,6 +29,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import max_length
 from app.context import Actor
 from app.counters import next_number
 from app.domain.money import format_sek
@@ -41,7 +42,7 @@ from app.settings import load_settings
 INVOICE_PAYMENT_ROUTINE = "Betala faktura"
 _PAYMENT_ROUTINE_RE = re.compile(r"^Betala faktura (\d+)$")
 KIND_NAMES = {"autogiro": "Autogiro", "faktura": "Faktura"}
-MAX_REASON = 500
+MAX_REASON = max_length("reason")
 INVOICE_MISSING = "Fakturan finns inte längre. Sök fram kunden igen."
 NO_EMAIL = "Kunden saknar e-postadress. Skriv in den under Basuppgifter och försök igen."
 

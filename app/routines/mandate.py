@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import check_name
 from app.context import Actor
 from app.domain.bankaccount import BankAccount, parse_bank_account
 from app.domain.personnummer import age_on, parse_personnummer
@@ -39,9 +40,7 @@ class CheckedMandate:
 
 def check_mandate(data: MandateData, today) -> CheckedMandate:
     """Validate the Autogiromedgivande page; raises ValidationError with the field at fault."""
-    name = " ".join((data.holder_name or "").split())
-    if not name:
-        raise ValidationError("Ange kontoinnehavarens namn.", field="holder_name")
+    name = check_name(data.holder_name, "holder_name", "Ange kontoinnehavarens namn.")
     try:
         pnr = parse_personnummer(data.holder_personnummer, today)
     except ValidationError as err:

@@ -15,6 +15,7 @@ from sqlalchemy import exc, select, update
 from sqlalchemy.orm import Session
 
 from app.context import Actor
+from app.domain.inputs import ascii_key
 from app.errors import Conflict, NotFound, ValidationError
 from app.orders import OrderLineDraft, create_order, require_till
 from app.queries.catalog import card_number_taken, price_list_for, product_price
@@ -29,7 +30,7 @@ _CARD_RE = re.compile(r"^[0-9A-Za-z]{1,40}$")
 
 def normalise_card_number(text: str | None) -> str | None:
     """The card number without spaces/dashes, or None when nothing was entered."""
-    cleaned = re.sub(r"[\s-]+", "", text or "")
+    cleaned = re.sub(r"[\s-]+", "", ascii_key(text))
     if not cleaned:
         return None
     if not _CARD_RE.match(cleaned):

@@ -35,6 +35,7 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import check_name, max_length
 from app.context import Actor
 from app.domain.personnummer import parse_personnummer
 from app.domain.preorder_csv import (ImportPreview, PreviewRow, _mark_duplicates, _parse_email,
@@ -56,7 +57,7 @@ NO_PRICE_LIST = ("Organisationen har ingen prislista. Välj en prislista under f
                  "innan du lägger upp förbeställningar.")
 NOT_ON_PRICE_LIST = "Produkten finns inte på organisationens prislista. Välj en annan produkt."
 INSERT_CHUNK = 1000
-MAX_NAME = 200  # PreOrder.name
+MAX_NAME = max_length("name")  # PreOrder.name
 
 
 # --------------------------------------------------------------------------
@@ -165,9 +166,7 @@ class CheckedPerson:
 
 def check_person(name: str, personnummer: str, birth_date: date | None, email: str, today: date) -> CheckedPerson:
     """Namn, personnummer or födelsedatum, e-post — raises ValidationError naming the field."""
-    cleaned = clean_name(name or "")
-    if not cleaned:
-        raise ValidationError("Ange namn.", field="name")
+    cleaned = clean_name(check_name(name, "name", "Ange namn."))
     if any(ch.isdigit() or ch == "@" for ch in cleaned):
         raise ValidationError("Namnet får inte innehålla siffror eller @.", field="name")
     if len(cleaned) > MAX_NAME:
@@ -355,6 +354,7 @@ class ImportPreOrders(Routine[ImportPreOrdersCommand, int]):
 
     name = "importera_forbestallningar"
     required_rights = (ORGANISATIONS,)
+    input_rules_checked_by_routine = ("rows",)  # row by row in _recheck, with line numbers
 
     def __init__(self, core, progress: Callable[[int, int], None] | None = None) -> None:
         super().__init__(core)

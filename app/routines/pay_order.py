@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import max_length
 from app.context import Actor
 from app.counters import next_number
 from app.errors import Conflict, NotFound, ValidationError
@@ -31,7 +32,7 @@ from app.routines.base import Routine
 from app.routines.invoices import check_invoice_payment, settle_invoice_paid_at_desk
 
 METHODS = ("kontant", "kort", "swish", "faktura")
-MAX_REASON = 500
+MAX_REASON = max_length("reason")
 
 
 def _new_id() -> str:

@@ -7,6 +7,7 @@ required, phones normalised for search, one customer per personnummer.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from app.counters import next_number
 from app.domain.personnummer import parse_personnummer
-from app.domain.text import fold, is_email, normalise_email, phone_digits
+from app.domain.inputs import ascii_key, check_date, check_email, check_name, check_text, phone_key
+from app.domain.text import fold, normalise_email
+from app.postal import normalise_postal_code
 from app.errors import Conflict, ValidationError
 
 
@@ -46,6 +49,7 @@ class PersonData:
     address: AddressData = field(default_factory=AddressData)
     invoice_address: AddressData | None = None
     protected_identity: bool = False
+    phone_country: str = "SE"       # the desk's default country for phones typed without +country code
 
 
 def validate_person_data(data: PersonData, today: date) -> PersonData:
@@ -59,26 +63,50 @@ def validate_person_data(data: PersonData, today: date) -> PersonData:
                                   field="personnummer")
         if data.birth_date > today:
             raise ValidationError("Födelsedatumet kan inte vara i framtiden.", field="birth_date")
+        check_date(data.birth_date, "birth_date")
         if data.gender not in ("M", "K"):
             raise ValidationError("Välj kön.", field="gender")
         data = replace(data, personnummer="")
-    if not data.first_name.strip():
-        raise ValidationError("Ange förnamn.", field="first_name")
-    if not data.last_name.strip():
-        raise ValidationError("Ange efternamn.", field="last_name")
+    first = check_name(data.first_name, "first_name", "Ange förnamn.")
+    last = check_name(data.last_name, "last_name", "Ange efternamn.")
     if not data.email.strip():
         raise ValidationError("Ange e-postadress.", field="email")
-    if not is_email(data.email):
-        raise ValidationError("E-postadressen är ogiltig. Den ska se ut som namn@exempel.se.", field="email")
+    email = check_email(data.email, "email")
     if not data.mobile.strip():
         raise ValidationError("Ange mobilnummer.", field="mobile")
-    for name, value in (("mobile", data.mobile), ("phone_home", data.phone_home), ("phone_work", data.phone_work)):
-        digits = phone_digits(value)
-        if value.strip() and (digits is None or not 6 <= len(digits) <= 15):
-            label = {"mobile": "Mobilnumret", "phone_home": "Telefonnumret (hem)", "phone_work": "Telefonnumret (arbete)"}
-            raise ValidationError(f"{label[name]} ska ha 6–15 siffror.", field=name)
-    return replace(data, first_name=" ".join(data.first_name.split()), last_name=" ".join(data.last_name.split()),
-                   email=data.email.strip())
+    labels = {"mobile": "Mobilnumret", "phone_home": "Telefonnumret (hem)", "phone_work": "Telefonnumret (arbete)"}
+    phones = {}
+    for name in ("mobile", "phone_home", "phone_work"):
+        value = check_text(getattr(data, name), name).strip()
+        if value:
+            digits = re.sub(r"[^0-9]", "", ascii_key(value))
+            if not 6 <= len(digits) <= 15:
+                raise ValidationError(f"{labels[name]} ska ha 6–15 siffror.", field=name)
+            if phone_key(value, data.phone_country) is None:
+                raise ValidationError(f"{labels[name]} är inget telefonnummer. Skriv t.ex. 070-123 45 67, "
+                                      "eller med landsnummer: +47 912 34 567.", field=name)
+        phones[name] = value
+    return replace(data, first_name=first, last_name=last, email=email, mobile=phones["mobile"],
+                   phone_home=phones["phone_home"], phone_work=phones["phone_work"],
+                   address=validate_address(data.address),
+                   invoice_address=validate_address(data.invoice_address, "invoice_"))
+
+
+ADDRESS_FIELDS = ("street", "co", "postal_code", "town")
+
+
+def validate_address(address: AddressData | None, prefix: str = "") -> AddressData | None:
+    """Clean text within the column limits; the postal code as ASCII digits/letters (one spelling)."""
+    if address is None:
+        return None
+    values = {name: " ".join(check_text(getattr(address, name), name).split()) for name in ADDRESS_FIELDS}
+    country = ascii_key(address.country or "SE").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise ValidationError("Välj land.", field="country")
+    values["postal_code"] = normalise_postal_code(values["postal_code"], country).upper()
+    if values["postal_code"] and not re.fullmatch(r"[0-9A-Z -]+", values["postal_code"]):
+        raise ValidationError("Postnumret får bara innehålla siffror och bokstäver.", field="postal_code")
+    return AddressData(values["street"], values["co"], values["postal_code"], values["town"], country)
 
 
 def find_by_personnummer(session: Session, digits12: str):
@@ -98,9 +126,10 @@ def apply_person_data(person, data: PersonData, now) -> None:
     person.first_name, person.last_name = data.first_name, data.last_name
     person.first_name_norm, person.last_name_norm = fold(data.first_name), fold(data.last_name)
     person.email, person.email_norm = data.email, normalise_email(data.email)
-    person.mobile, person.mobile_digits = data.mobile.strip(), phone_digits(data.mobile)
-    person.phone_home, person.phone_home_digits = data.phone_home.strip() or None, phone_digits(data.phone_home)
-    person.phone_work, person.phone_work_digits = data.phone_work.strip() or None, phone_digits(data.phone_work)
+    country = data.phone_country
+    person.mobile, person.mobile_digits = data.mobile.strip(), phone_key(data.mobile, country)
+    person.phone_home, person.phone_home_digits = data.phone_home.strip() or None, phone_key(data.phone_home, country)
+    person.phone_work, person.phone_work_digits = data.phone_work.strip() or None, phone_key(data.phone_work, country)
     person.protected_identity = data.protected_identity
     person.updated_at = now
     for kind, addr in (("hem", data.address), ("faktura", data.invoice_address)):

@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import check_text, max_length
 from app.context import Actor
 from app.errors import Conflict, NotAllowed, NotFound, ValidationError
 from app.rights import CUSTOMER_JOURNAL, CUSTOMER_ROUTINES
 from app.routines.base import Routine
-from app.routines.person_data import AddressData, PersonData, apply_person_data, validate_person_data
+from app.routines.person_data import (AddressData, PersonData, apply_person_data, validate_address,
+                                      validate_person_data)
 
 COUNTRIES = ("SE", "NO", "FI")
 MAX_TEXT = 4000
@@ -41,7 +43,10 @@ def _address_of(person, kind: str) -> AddressData | None:
     return AddressData(row.street or "", row.co or "", row.postal_code or "", row.town or "", row.country or "SE")
 
 
-def _limit(text: str, field: str, label: str, maximum: int = MAX_TEXT) -> str:
+def _limit(text: str, field: str, label: str) -> str:
+    """Control characters refused, and the field's one length (app.domain.inputs.max_length)."""
+    check_text(text, field.removeprefix("invoice_"))
+    maximum = max_length(field.removeprefix("invoice_"))
     if len(text) > maximum:
         raise ValidationError(f"{label} får vara högst {maximum} tecken.", field=field)
     return text
@@ -107,11 +112,13 @@ class UpdateAddresses:
 def _check_address(address: AddressData, prefix: str) -> AddressData:
     if address.country not in COUNTRIES:
         raise ValidationError("Välj land: Sverige, Norge eller Finland.", field=f"{prefix}country")
-    for name, label, maximum in (("street", "Gatuadressen", 200), ("co", "c/o-adressen", 200),
-                                 ("postal_code", "Postnumret", 10), ("town", "Orten", 100)):
-        _limit(getattr(address, name), f"{prefix}{name}", label, maximum)
-    return AddressData(*(v.strip() if isinstance(v, str) else v for v in (
-        address.street, address.co, address.postal_code, address.town, address.country)))
+    for name, label in (("street", "Gatuadressen"), ("co", "c/o-adressen"), ("postal_code", "Postnumret"),
+                        ("town", "Orten")):
+        _limit(getattr(address, name), f"{prefix}{name}", label)
+    try:
+        return validate_address(address)  # the one address rule: postal code as one key spelling
+    except ValidationError as err:
+        raise ValidationError(err.message, field=f"{prefix}{err.field}") from None
 
 
 class UpdateAddressesRoutine(Routine[UpdateAddresses, int]):
@@ -238,8 +245,8 @@ class UpdateMarketingRoutine(Routine[UpdateMarketing, int]):
     name = "Ändra marknadsuppgifter"
 
     def validate(self, session: Session, command: UpdateMarketing) -> None:
-        _limit(command.interests, "interests", "Intressen", 400)
-        _limit(command.source, "source", "Källan", 120)
+        _limit(command.interests, "interests", "Intressen")
+        _limit(command.source, "source", "Källan")
         _person(session, command.person_id)
 
     def perform(self, session: Session, command: UpdateMarketing, actor: Actor):
@@ -266,8 +273,8 @@ class UpdateStaffFieldsRoutine(Routine[UpdateStaffFields, int]):
     name = "Ändra personaluppgifter"
 
     def validate(self, session: Session, command: UpdateStaffFields) -> None:
-        _limit(command.employee_number, "employee_number", "Anställningsnumret", 40)
-        _limit(command.position, "position", "Befattningen", 120)
+        _limit(command.employee_number, "employee_number", "Anställningsnumret")
+        _limit(command.position, "position", "Befattningen")
         _limit(command.notes, "notes", "Anteckningen")
         if command.web_password is not None and len(command.web_password) < MIN_WEB_PASSWORD:
             raise ValidationError(f"Lösenordet måste ha minst {MIN_WEB_PASSWORD} tecken.", field="web_password")
@@ -305,7 +312,7 @@ def _check_document(command: AddDocument) -> str:
     name = command.filename.strip().replace("\\", "/").rsplit("/", 1)[-1]
     if not name:
         raise ValidationError("Dokumentet saknar filnamn.", field="filename")
-    _limit(name, "filename", "Filnamnet", 255)
+    _limit(name, "filename", "Filnamnet")
     if not command.content:
         raise ValidationError("Filen är tom. Välj en annan fil.", field="content")
     if len(command.content) > MAX_DOCUMENT_BYTES:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from app.domain.personnummer import parse_personnummer
-from app.domain.text import fold, normalise_email, phone_digits
+from app.domain.inputs import phone_key as phone_digits
+from app.domain.text import fold, normalise_email
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 22)

@@ -236,7 +236,8 @@ def test_add_preorder_with_birth_date(core, orgs, make_actor):
      "Personnumret är felaktigt (kontrollsiffran stämmer inte). Kontrollera siffrorna."),
     (dict(personnummer=""), "personnummer", "Ange personnummer eller födelsedatum."),
     (dict(personnummer="", birth_date=TODAY + D), "birth_date", "Födelsedatumet ligger i framtiden."),
-    (dict(personnummer="", birth_date=date(1899, 12, 31)), "birth_date", "Födelsedatumet ligger före år 1900."),
+    (dict(personnummer="", birth_date=date(1899, 12, 31)), "birth_date",
+         "Datumet måste ligga mellan 1900-01-01 och 2100-12-31."),
     (dict(birth_date=date(1985, 7, 9)), "birth_date", "Ange personnummer eller födelsedatum, inte båda."),
     (dict(email=""), "email", "Ange e-postadress."),
     (dict(email="asa.example.se"), "email", "E-postadressen är ogiltig. Skriv den som namn@exempel.se."),
@@ -465,7 +466,7 @@ def test_a_name_longer_than_the_column_is_refused_by_the_recheck(core, orgs, mak
     with pytest.raises(ImportRefused) as info:
         ImportPreOrders(core).execute(ImportPreOrdersCommand(orgs.volvo, orgs.gym, TODAY, TODAY, rows),
                                       make_actor(core, "admin"))
-    assert [(p.line_no, p.reasons) for p in info.value.problems] == [(7, ("Namnet är för långt (högst 200 tecken).",))]
+    assert [(p.line_no, p.reasons) for p in info.value.problems] == [(7, ("Namnet får vara högst 200 tecken.",))]
     assert preorder_count(core) == 0
 
 

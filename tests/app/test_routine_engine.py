@@ -27,7 +27,7 @@ def test_create_person_writes_person_address_and_audit(core, admin):
         assert person.personnummer == "198507099805"
         assert person.customer_number == result.customer_number == 10001
         assert (person.first_name_norm, person.last_name_norm) == ("anna", "oberg")
-        assert person.mobile_digits == "0701234567"
+        assert person.mobile_digits == "+46701234567"
         assert [(a.kind, a.postal_code, a.town) for a in person.addresses] == [("hem", "11455", "Stockholm")]
         entry = s.scalar(select(AuditEntry).where(AuditEntry.entity == "person"))
         assert entry.user_id == admin.user_id and entry.action == "Skapa person"

@@ -172,7 +172,7 @@ def test_edit_basic_data_saves_and_audits(qtbot, make_card, everything, sqlite_c
     qtbot.mouseClick(tab.edit.save_button, Qt.MouseButton.LeftButton)
     with sqlite_core.sessions() as s:
         p = s.get(Person, everything[2])
-        assert (p.first_name, p.first_name_norm, p.mobile_digits) == ("Birgitta", "birgitta", "0705554433")
+        assert (p.first_name, p.first_name_norm, p.mobile_digits) == ("Birgitta", "birgitta", "+46705554433")
         audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "Ändra basuppgifter")).all()
     assert len(audit) == 1 and audit[0].entity_id == everything[2]
     assert changed == [everything[2]]

@@ -20,6 +20,7 @@ from app.errors import ValidationError
 from app.queries.catalog import MandateRow, current_mandate
 from app.routines.mandate import HOS_BGC_MESSAGE, check_mandate
 from app.routines.registration_data import MandateData
+from widgets.input_rules import limit
 from widgets.services import UiServices
 from wizards.base import WARNING_STYLE, ReceptionPage, set_message
 
@@ -77,6 +78,8 @@ class AutogiroPage(ReceptionPage):
         for name in FIELDS:
             edit = QLineEdit(self)
             edit.setObjectName(name)
+            if name == "holder_name":
+                limit(edit, name)  # the model column's length
             label = QLabel(labels[name], self)
             label.setBuddy(edit)
             form.addRow(label, edit)

@@ -33,6 +33,7 @@ from app.queries.catalog import (OrganisationRow, PreOrderRow, ProductRow, all_o
 from app.routines.person_data import PersonData
 from app.routines.registration_data import NewPreOrder
 from app.settings import load_settings
+from widgets.input_rules import limit
 from widgets.services import UiServices
 from wizards.base import ReceptionPage, make_error_label, set_message
 from wizards.pages.sok_organisation import BackgroundQuery, make_table, move_selection_with_arrows, query_error_text
@@ -240,6 +241,7 @@ class NewPreOrderDialog(QDialog):
         row("Giltig &från:", self.valid_from, "preorder_valid_from")
         row("Giltig &till:", self.valid_to, "preorder_valid_to")
         self.name = QLineEdit(f"{person.first_name} {person.last_name}".strip())
+        limit(self.name, "name")
         row("&Namn:", self.name, "preorder_name")
         self.personnummer = QLineEdit(format_identity(person.personnummer, None))
         self.personnummer.setPlaceholderText("ÅÅÅÅMMDD-NNNN")
@@ -249,6 +251,7 @@ class NewPreOrderDialog(QDialog):
         self.birth_date.setPlaceholderText("ÅÅÅÅ-MM-DD, om personnummer saknas")
         row("Födelse&datum:", self.birth_date, "preorder_birth_date")
         self.email = QLineEdit(person.email)
+        limit(self.email, "email")
         row("&E-post:", self.email, "preorder_email")
         layout.addLayout(form)
         self.buttons = QDialogButtonBox()

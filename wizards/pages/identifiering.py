@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QButtonGroup, QCheckBox, QFormLayout, QLabel, QLin
 
 from app.domain.personnummer import parse_personnummer
 from app.errors import NotFound
+from widgets.input_rules import limit
 from widgets.services import UiServices
 from wizards.base import ReceptionPage
 
@@ -45,6 +46,7 @@ class IdentifieringPage(ReceptionPage):
         form = QFormLayout()
         self.agent_name = QLineEdit(self)
         self.agent_name.setObjectName("agent_name")
+        limit(self.agent_name, "agent_name")
         self.agent_label = QLabel("Ombudets &namn", self)
         self.agent_label.setBuddy(self.agent_name)
         form.addRow(self.agent_label, self.agent_name)

@@ -17,6 +17,7 @@ from app.queries.catalog import active_card, card_number_taken, current_photo
 from app.routines.membership_card import CARD_TAKEN_MESSAGE, normalise_card_number
 from app.routines.registration_data import AccessData
 from app.settings import load_settings
+from widgets.input_rules import limit
 from widgets.services import UiServices
 from wizards.base import ReceptionPage, set_message
 
@@ -68,6 +69,7 @@ class InpasseringPage(ReceptionPage):
         form = QFormLayout()
         self.card_number = QLineEdit(self)
         self.card_number.setObjectName("card_number")
+        limit(self.card_number, "card_number")
         self.card_number.setPlaceholderText("Dra kortet i kortläsaren eller skriv numret")
         label = QLabel("&Kortnummer", self)
         label.setBuddy(self.card_number)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, 
 from app.domain.legitimation import (CUSTOMER_TYPE_LABELS, PENSIONER_LABELS, PROOF_LABELS,
                                      RESIDENCE_LABELS, Legitimation, check_legitimation, proof_kinds_for,
                                      proof_needs_date, required_checks)
+from app.domain.inputs import ascii_key, check_date
 from app.errors import UserError, ValidationError
 from app.queries.catalog import selectable_customer_types
 from app.settings import load_settings
@@ -35,13 +36,14 @@ def parse_date(text: str) -> date | None:
     cleaned = (text or "").strip()
     if not cleaned:
         return None
-    m = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", cleaned)
+    m = re.fullmatch(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})", ascii_key(cleaned))
     if not m:
         raise ValidationError(DATE_FORMAT_MESSAGE)
     try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
+        value = date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise ValidationError("Datumet finns inte. " + DATE_FORMAT_MESSAGE) from None
+    return check_date(value)  # 1900–2100, the app's one date range (app.domain.inputs)
 
 
 class LegitimeringPage(ReceptionPage):

@@ -20,7 +20,9 @@ from app.domain.personnummer import parse_personnummer
 from app.errors import UserError, ValidationError
 from app.postal import PostalCodes
 from app.routines.person_data import AddressData, PersonData, find_by_personnummer, validate_person_data
+from app.domain.inputs import FIELD_COLUMNS
 from widgets.address_editor import AddressEditor
+from widgets.input_rules import limit
 from widgets.services import UiServices
 from wizards.base import ReceptionPage, set_message
 from wizards.pages.legitimering import parse_date
@@ -148,6 +150,8 @@ class PersonuppgifterPage(ReceptionPage):
     def _edit(self, name: str, placeholder: str) -> QLineEdit:
         edit = QLineEdit(self)
         edit.setObjectName(name)
+        if name in FIELD_COLUMNS:
+            limit(edit, name)  # the model column's length (app.domain.inputs.max_length)
         edit.setPlaceholderText(placeholder)
         edit.editingFinished.connect(lambda n=name: self._left(n))
         edit.textEdited.connect(lambda _t, n=name: self._edited(n))
@@ -201,7 +205,8 @@ class PersonuppgifterPage(ReceptionPage):
             gender=self.gender.currentData() if no_pnr else None,
             phone_home=self.edits["phone_home"].text(), phone_work=self.edits["phone_work"].text(),
             address=AddressData(a["street"], a["co"], a["postal_code"], a["town"], a["country"]),
-            invoice_address=self._invoice_address, protected_identity=self._protected)
+            invoice_address=self._invoice_address, protected_identity=self._protected,
+            phone_country=desk_country(self.services))
 
     def validated(self) -> PersonData:
         return validate_person_data(self.person_data(), self.today())

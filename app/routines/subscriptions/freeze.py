@@ -34,6 +34,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import check_date
 from app.context import Actor
 from app.domain.freeze import FreezeChangePlan, FreezePlan, FreezeRow, plan_extend, plan_freeze, plan_shorten, plan_thaw
 from app.domain.periods import iso
@@ -201,6 +202,7 @@ class FreezeSubscriptionRoutine(SubscriptionRoutine[FreezeSubscription, FreezeRe
 
     def limits(self, subscription_id: int, start: date) -> FreezeLimits:
         """Earliest and latest end for a freeze starting ``start`` (the Period page's date limits)."""
+        check_date(start, "start")
         with self.preview_session() as session:
             rules = freeze_rules(load_settings(session))
             load(session, subscription_id)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHeaderView, QLabel,
 
 from app.queries.search import SearchResult, search_persons
 from widgets.search_panel import PersonSearchModel, QueryRunner, SearchField
+from widgets.input_rules import desk_country
 from widgets.services import UiServices
 from wizards.base import ReceptionPage, set_message
 
@@ -112,10 +113,11 @@ class SokKundPage(ReceptionPage):
         self.timer.stop()
         text = self.search.text()
         core = self.services.core
+        country = desk_country(self.services)
 
         def query() -> SearchResult:
             with core.sessions() as session:
-                return search_persons(session, text, core.clock.today())
+                return search_persons(session, text, core.clock.today(), country=country)
 
         self.runner.run(query, self._show_hits, self._failed)
 
