@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,12 @@ class Core:
     desk: str = "Kassa 1"
     till_enabled: bool = True
     connectivity: Connectivity | None = None  # set for a desk on the shared database (offline mode)
+    outbox: Any = None  # app.sync.outbox.Outbox of an offline-capable desk: routines queued while offline
+
+    @property
+    def working_offline(self) -> bool:
+        """True while a desk on the shared database has no contact with the server."""
+        return self.connectivity is not None and not self.connectivity.online
 
     @property
     def engine(self):

@@ -65,3 +65,20 @@ class ClientTooOld(SchemaTooNew):
 
 class CorruptDatabase(UserError):
     title = "Databasfilen är skadad"
+
+
+class NeedsServer(UserError):
+    """The desk works from its replica and this routine is not one that can wait in the queue."""
+
+    title = "Ingen kontakt med servern"
+
+
+class QueuedOffline(Exception):
+    """Not an error: the routine was checked against the desk's replica and saved in the outbox; the
+    server runs it when the connection is back. Callers show `message` and treat the work as done."""
+
+    def __init__(self, entry) -> None:
+        super().__init__(entry.command_id)
+        self.entry = entry
+        self.message = (f"{entry.title} är sparad i kön och skickas till servern när kontakten är tillbaka. "
+                        "Du ser den under Kund > Köade åtgärder.")

@@ -11,6 +11,10 @@
   1900–2100 and amounts within what the till holds, each refused with a Swedish message.
 * A command carrying `command_id` runs at most once: the id is stored in the
   same transaction, so a replayed offline command is recognised.
+* Offline (a desk on the shared database without contact with the server): a routine marked
+  `offline_queueable` is validated against the desk's replica and saved in the outbox
+  (`QueuedOffline` is raised with the entry); the sync thread replays it later through
+  `run_on_server`. Any other routine is refused with `NeedsServer`.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.context import Actor, Core
 from app.domain.inputs import check_command
-from app.errors import Conflict, ConnectionLost, UserError
+from app.errors import Conflict, ConnectionLost, NeedsServer, QueuedOffline, UserError
 from app.masking import mask
 from app.rights import CUSTOMER_ROUTINES, require
 from app.routines.results import NotRebuildable, dump_result, load_result, result_type
@@ -97,6 +101,8 @@ class Routine(ABC, Generic[C, R]):
     required_rights: ClassVar[tuple[str, ...]] = (CUSTOMER_ROUTINES,)
     # Command fields the routine checks against the input rules itself (see check_command).
     input_rules_checked_by_routine: ClassVar[tuple[str, ...]] = ()
+    # May wait in the desk's outbox while the server is away (validated against the replica first).
+    offline_queueable: ClassVar[bool] = False
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -135,9 +141,60 @@ class Routine(ABC, Generic[C, R]):
         return self.core.sessions()
 
     def execute(self, command: C, actor: Actor) -> R:
+        """Run the routine; on an offline desk queue it (raises QueuedOffline) or refuse it (NeedsServer)."""
+        self._check(command, actor)
+        if self.core.working_offline:
+            self._queue(command, actor)  # raises QueuedOffline, or a UserError from the validation
+        return self._run(command, actor)
+
+    def run_on_server(self, command: C, actor: Actor) -> R:
+        """The replay of a queued command: always against the server, never queued again."""
+        self._check(command, actor)
+        return self._run(command, actor)
+
+    def _check(self, command: C, actor: Actor) -> None:
         for right in self.required_rights:
             require(actor, right)
         check_command(command, self.input_rules_checked_by_routine)  # text, dates and amounts within the app's input rules (app.domain.inputs)
+
+    # -- offline ------------------------------------------------------------
+    def offline_summary(self, session: Session, command: C) -> str:
+        """One Swedish line for the queue views: the routine and whom it concerns."""
+        person_id = getattr(command, "person_id", None)
+        who = ""
+        if person_id is not None:
+            from db.models import Person
+
+            person = session.get(Person, person_id)
+            if person is not None:
+                who = f"{person.first_name} {person.last_name}"
+        else:
+            data = getattr(command, "person", None)
+            if data is not None and hasattr(data, "first_name"):
+                who = f"{data.first_name} {data.last_name}"
+        return f"{self.name} – {who}" if who else self.name
+
+    def _queue(self, command: C, actor: Actor) -> None:
+        from app.sync.outbox import actor_json, command_json
+
+        outbox = self.core.outbox
+        command_id = getattr(command, "command_id", None)
+        if not self.offline_queueable or outbox is None or not command_id:
+            raise NeedsServer(f"{self.name} kan inte göras utan kontakt med servern. Försök igen när kontakten "
+                              "är tillbaka.")
+        with self.core.sessions() as session:  # the replica while offline
+            self.validate(session, command)
+            summary = self.offline_summary(session, command)
+            session.rollback()
+        kind = type(command)
+        entry = outbox.add(command_id=command_id, routine=f"{type(self).__module__}:{type(self).__qualname__}",
+                           command_type=f"{kind.__module__}:{kind.__qualname__}", command=command_json(command),
+                           actor=actor_json(actor), title=self.name, summary=summary,
+                           person_id=getattr(command, "person_id", None), at=self.core.clock.now())
+        log.info("%s queued offline by %s (%s)", self.name, actor.username, command_id)
+        raise QueuedOffline(entry)
+
+    def _run(self, command: C, actor: Actor) -> R:
         command_id = getattr(command, "command_id", None)
         try:
             return self._execute(command, actor, command_id)

@@ -73,6 +73,7 @@ class CertifyCustomerTypeRoutine(Routine[CertifyCustomerType, CustomerTypeResult
     """Flow 7: renew a time-limited proof or change type with a proof."""
 
     name = "Intyga/Ändra kundtyp"
+    offline_queueable = True  # waits in the desk's outbox while the server is away
 
     def _plan(self, session: Session, command: CertifyCustomerType):
         from db.models import PriceListItem, Person, Subscription

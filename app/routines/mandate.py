@@ -102,6 +102,7 @@ class SetMandateRoutine(Routine[SetMandate, MandateResult]):
     """Flow 8: the Autogiromedgivande page on its own."""
 
     name = "Nytt autogiromedgivande"
+    offline_queueable = True  # waits in the desk's outbox while the server is away
 
     def preview(self, command: SetMandate) -> CheckedMandate:
         with self.preview_session() as session:

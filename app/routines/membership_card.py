@@ -126,6 +126,7 @@ class NewMembershipCardRoutine(Routine[NewMembershipCard, MembershipCardResult])
     """Flow 6: a membership-card product, a new card; the old card is blocked; the product is paid at the till."""
 
     name = "Nytt medlemskort"
+    offline_queueable = True  # waits in the desk's outbox while the server is away
 
     def _check(self, session: Session, command: NewMembershipCard):
         from db.models import Card, Person, Product

@@ -168,6 +168,7 @@ class RegisterRoutine(Routine[Registration, RegistrationResult]):
     """Flows 1–5. ``preview(cmd)`` for the summary page, ``execute(cmd, actor)`` for Slutför."""
 
     name = "Registrering"
+    offline_queueable = True  # waits in the desk's outbox while the server is away
 
     # -- public ---------------------------------------------------------------
     def preview(self, command: Registration) -> RegistrationPreview:

@@ -31,6 +31,8 @@ from app.errors import UserError
 from app.sync.connectivity import Connectivity
 from app.sync.feed import CHANNEL
 from app.sync.monitor import KEEPALIVE_PARAMS, ConnectionMonitor, libpq_conninfo
+from app.sync.outbox import Outbox
+from app.sync.replay import ReplayReport, replay_pending
 from app.sync.replica import DEFAULT_PHOTO_CAP_MB, PullResult, Replica
 
 log = logging.getLogger("reception.sync")
@@ -97,6 +99,9 @@ class SyncService:
         self.on_progress: list[Callable[[FillProgress], None]] = []
         self.on_problem: list[Callable[[str], None]] = []
         self.before_first_pull: Callable[[], None] | None = None
+        # Sends the outbox before each pull (OfflineDesk sets it); given a should_stop callable.
+        self.replay: Callable[[Callable[[], bool]], object] | None = None
+        self.after_pull: Callable[[datetime], None] | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -155,6 +160,8 @@ class SyncService:
             if not self.replica.verify():
                 self.routing_reset()
             self._verified = True
+        if self.replay is not None:  # the desk's queued work first: the pull below then brings its effect
+            self.replay(lambda: self._stop.is_set() or not self.connectivity.online)
         if not self.replica.filled:
             moment = self.clock.now()
             if not self.replica.fill(self.engine, progress=self._progress,
@@ -171,6 +178,8 @@ class SyncService:
             return result
         self.replica.mark_synced(moment)
         self.connectivity.mark_synced(moment)
+        if self.after_pull is not None:
+            self.after_pull(moment)
         self.pulls += 1
         try:
             self.replica.fetch_seen_photos(self.engine)
@@ -249,6 +258,22 @@ class OfflineDesk:
         self.sync.routing_reset = self._replica_rebuilt
         self.routing.replica_ready = replica.filled
         self._unsubscribe = self.connectivity.subscribe(self._state_changed)
+        if core.outbox is None:
+            core.outbox = Outbox(Outbox.path_for(replica.path))
+        self.outbox: Outbox = core.outbox
+        self.sync.replay = self._replay
+        self.sync.after_pull = self.outbox.mark_pulled
+        self._unsubscribe_outbox = self.outbox.subscribe(self._outbox_changed)
+        self.last_replay: ReplayReport | None = None
+
+    def _replay(self, should_stop: Callable[[], bool]) -> ReplayReport:
+        report = replay_pending(self.core, self.outbox, should_stop=should_stop)
+        self.last_replay = report
+        return report
+
+    def _outbox_changed(self) -> None:
+        if self.connectivity.online and self.outbox.pending():
+            self.sync.wake()  # a corrected entry was sent again: replay it now
 
     def start(self) -> "OfflineDesk":
         self.monitor.start()
@@ -257,9 +282,13 @@ class OfflineDesk:
 
     def stop(self) -> None:
         self._unsubscribe()
+        self._unsubscribe_outbox()
         self.monitor.stop()
         self.sync.stop()
         self.replica.close()
+        self.outbox.close()
+        if self.core.outbox is self.outbox:
+            self.core.outbox = None
 
     @property
     def reading_replica(self) -> bool:
@@ -337,6 +366,7 @@ def open_core_from_replica(url: str, clock: Clock, data_dir: Path, *, desk: str 
                 connectivity=connectivity)
     core.sessions = RoutingSessions(core.sessions, replica, connectivity)
     core.sessions.replica_ready = True
+    core.outbox = Outbox(Outbox.path_for(replica.path))
     log.warning("Server %s unreachable at start: starting from the replica (data as of %s)",
                 make_url(url).render_as_string(hide_password=True), replica.data_as_of)
     return core

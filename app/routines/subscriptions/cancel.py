@@ -63,6 +63,7 @@ class CancelResult:
 
 class CancelSubscriptionRoutine(SubscriptionRoutine[CancelSubscription, CancelResult]):
     name = "Säg upp"
+    offline_queueable = True  # waits in the desk's outbox while the server is away
 
     def preview(self, command: CancelSubscription) -> CancelPreview:
         with self.preview_session() as session:

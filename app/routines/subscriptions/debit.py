@@ -71,6 +71,7 @@ class DebitResult:
 
 class DebitSubscriptionRoutine(SubscriptionRoutine[DebitSubscription, DebitResult]):
     name = "Debitera"
+    offline_queueable = True  # waits in the desk's outbox while the server is away
 
     def options(self, subscription_id: int) -> DebitOptions:
         with self.preview_session() as session:

@@ -199,6 +199,7 @@ def _reason(session: Session, reason_id: int | None, required: bool):
 
 class FreezeSubscriptionRoutine(SubscriptionRoutine[FreezeSubscription, FreezeResult]):
     name = "Frys"
+    offline_queueable = True  # waits in the desk's outbox while the server is away
 
     def limits(self, subscription_id: int, start: date) -> FreezeLimits:
         """Earliest and latest end for a freeze starting ``start`` (the Period page's date limits)."""
@@ -321,6 +322,7 @@ def confirmation_text(preview: FreezePreview, product_name: str) -> str:
 
 class _FreezeChangeRoutine(SubscriptionRoutine[Any, FreezeChangeResult]):
     action: str
+    offline_queueable = True  # waits in the desk's outbox while the server is away
 
     def preview(self, command) -> FreezeChangePreview:
         with self.preview_session() as session:
