@@ -118,7 +118,11 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
         splitter = QSplitter()
         splitter.addWidget(self.search_tabs)
-        splitter.addWidget(self.stack)
+        self.card_area = QWidget()  # the stack, with room above it for the desk's queued work
+        card_layout = QVBoxLayout(self.card_area)
+        card_layout.setContentsMargins(0, 0, 0, 0)
+        card_layout.addWidget(self.stack, 1)
+        splitter.addWidget(self.card_area)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
         splitter.setSizes([430, 930])
@@ -142,6 +146,14 @@ class MainWindow(QMainWindow):
         from widgets.offline_banner import install_offline_banner
 
         self.offline_banner = install_offline_banner(self)
+        self.queued_work = None
+        if services.core.outbox is not None:  # an offline-capable desk: Köade åtgärder
+            from widgets.queued_work import QueuedWork
+
+            self.queued_work = QueuedWork(self)
+            card_layout.insertWidget(0, self.queued_work.person_line)
+            self.bus.open_person.connect(self.queued_work.show_for_person)
+            self.bus.person_changed.connect(lambda _pid: self.queued_work.refresh())
         self.search_panel.setFocus()
 
     # -- construction ------------------------------------------------------
@@ -207,6 +219,9 @@ class MainWindow(QMainWindow):
         customer.addSeparator()
         self.till_action = self._action("&Kassa", self.show_till, "F4")
         customer.addAction(self.till_action)
+        if self.services.core.outbox is not None:
+            self.queued_action = self._action("Köade å&tgärder…", lambda: self.queued_work.show_dialog())
+            customer.addAction(self.queued_action)
         organisation = bar.addMenu("&Organisation")
         organisation.addAction(self._action("&Sök organisation", self.focus_organisation_search, "Ctrl+O"))
         help_menu = bar.addMenu("&Hjälp")
@@ -306,6 +321,8 @@ class MainWindow(QMainWindow):
         self.outbox_timer.stop()
         if self.offline_banner is not None:
             self.offline_banner.stop()
+        if self.queued_work is not None:
+            self.queued_work.stop()
         if self.services.cards is not None:
             self.services.cards.shutdown()
         if self.till_window is not None:

@@ -26,7 +26,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget, QMessageBox,
                                QPushButton, QWidget, QWizard, QWizardPage)
 
-from app.errors import UserError
+from app.errors import QueuedOffline, UserError
 from widgets.errors import show_user_error
 from widgets.services import UiServices
 
@@ -172,6 +172,9 @@ class ReceptionWizard(QWizard):
 
     #: (parent) -> bool; asked on Avbryt/Esc when data was entered. Tests replace it.
     confirm_cancel: Callable[[QWidget], bool] = staticmethod(ask_confirm_cancel)
+    # Replaceable in tests: the box that says the work waits in the queue (offline Slutför).
+    show_queued: Callable[[str], None] = lambda self, message: QMessageBox.information(self, "Sparat i kön", message)
+    queued = None  # the outbox entry when Slutför queued the routine
     #: (parent, UserError) -> None; errors that belong to no page field. Tests replace it.
     error_box: Callable[[QWidget, UserError], None] = staticmethod(show_user_error)
 
@@ -238,6 +241,14 @@ class ReceptionWizard(QWizard):
             result = self.run()
         except UserError as err:
             self.show_error(err)
+            return
+        except QueuedOffline as queued:  # offline: checked against the replica and saved in the desk's outbox
+            self.queued = queued.entry
+            self._shutdown_pages()
+            super().accept()
+            self.show_queued(queued.message)
+            if queued.entry.person_id is not None:
+                self.services.bus.person_changed.emit(queued.entry.person_id)
             return
         finally:
             self._finishing = False

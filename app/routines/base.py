@@ -143,9 +143,15 @@ class Routine(ABC, Generic[C, R]):
     def execute(self, command: C, actor: Actor) -> R:
         """Run the routine; on an offline desk queue it (raises QueuedOffline) or refuse it (NeedsServer)."""
         self._check(command, actor)
-        if self.core.working_offline:
-            self._queue(command, actor)  # raises QueuedOffline, or a UserError from the validation
+        if self.core.working_offline:  # validated against the replica, then queued (or a UserError)
+            raise QueuedOffline(self._queue(command, actor))
         return self._run(command, actor)
+
+    def enqueue(self, command: C, actor: Actor):
+        """Put the command in the desk's outbox whatever the connection (the sync thread sends it):
+        for bookkeeping that must never block the window. Returns the outbox entry."""
+        self._check(command, actor)
+        return self._queue(command, actor)
 
     def run_on_server(self, command: C, actor: Actor) -> R:
         """The replay of a queued command: always against the server, never queued again."""
@@ -174,7 +180,7 @@ class Routine(ABC, Generic[C, R]):
                 who = f"{data.first_name} {data.last_name}"
         return f"{self.name} – {who}" if who else self.name
 
-    def _queue(self, command: C, actor: Actor) -> None:
+    def _queue(self, command: C, actor: Actor):
         from app.sync.outbox import actor_json, command_json
 
         outbox = self.core.outbox
@@ -192,7 +198,7 @@ class Routine(ABC, Generic[C, R]):
                            actor=actor_json(actor), title=self.name, summary=summary,
                            person_id=getattr(command, "person_id", None), at=self.core.clock.now())
         log.info("%s queued offline by %s (%s)", self.name, actor.username, command_id)
-        raise QueuedOffline(entry)
+        return entry
 
     def _run(self, command: C, actor: Actor) -> R:
         command_id = getattr(command, "command_id", None)

@@ -264,8 +264,11 @@ class Outbox:
             raise UserError("Den här åtgärden är redan skickad och kan inte kasseras.")
         if not reason.strip():
             raise UserError("Skriv varför åtgärden kasseras.", field="reason")
-        self._write("UPDATE entries SET state = 'discarded', discarded_by = ?, discard_reason = ?, discarded_at = ?"
-                    " WHERE command_id = ?", (by, reason.strip(), at.isoformat(), command_id))
+        cursor = self._write("UPDATE entries SET state = 'discarded', discarded_by = ?, discard_reason = ?,"
+                             " discarded_at = ? WHERE command_id = ? AND state IN ('queued', 'conflict')",
+                             (by, reason.strip(), at.isoformat(), command_id))
+        if not cursor.rowcount:
+            raise UserError("Den här åtgärden är redan skickad och kan inte kasseras.")
         self._changed()
 
     def prune(self, now: datetime) -> int:
