@@ -81,4 +81,5 @@ class QueuedOffline(Exception):
         super().__init__(entry.command_id)
         self.entry = entry
         self.message = (f"{entry.title} är sparad i kön och skickas till servern när kontakten är tillbaka. "
-                        "Du ser den under Kund > Köade åtgärder.")
+                        "Du ser den under Kund > Köade åtgärder. Blir det något att betala kommer ordern till kassan "
+                        "när åtgärden har skickats.")

@@ -152,7 +152,6 @@ class MainWindow(QMainWindow):
 
             self.queued_work = QueuedWork(self)
             card_layout.insertWidget(0, self.queued_work.person_line)
-            self.bus.open_person.connect(self.queued_work.show_for_person)
             self.bus.person_changed.connect(lambda _pid: self.queued_work.refresh())
         self.search_panel.setFocus()
 
@@ -249,10 +248,14 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, err.title, err.message)
             return
         self.stack.setCurrentWidget(self.person_card)
+        if self.queued_work is not None:
+            self.queued_work.show_for_person(person_id)
 
     def open_organisation(self, organisation_id: int) -> None:
         self.organisation_card.show_organisation(organisation_id)
         self.stack.setCurrentWidget(self.organisation_card)
+        if self.queued_work is not None:
+            self.queued_work.show_for_person(None)
 
     def on_card_swiped(self, card_number: str) -> None:
         from app.queries.search import find_person_by_card

@@ -253,7 +253,8 @@ class QueuedWork(QObject):
             parts.append(f"{counts[CONFLICT]} konflikt{'er' if counts[CONFLICT] > 1 else ''}")
         self.counter.setText("Köade åtgärder: " + " · ".join(parts) if parts else "")
         self.counter.setVisible(bool(parts))
-        self.show_for_person(self.window.person_card.person_id)
+        card = self.window.person_card
+        self.show_for_person(card.person_id if self.window.stack.currentWidget() is card else None)
 
     def show_for_person(self, person_id: int | None) -> None:
         entries = self.outbox.for_person(person_id) if person_id is not None else []

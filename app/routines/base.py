@@ -164,9 +164,13 @@ class Routine(ABC, Generic[C, R]):
         check_command(command, self.input_rules_checked_by_routine)  # text, dates and amounts within the app's input rules (app.domain.inputs)
 
     # -- offline ------------------------------------------------------------
+    def offline_person_id(self, session: Session, command: C) -> int | None:
+        """The person whose card shows the queued work (read from the replica while offline)."""
+        return getattr(command, "person_id", None)
+
     def offline_summary(self, session: Session, command: C) -> str:
         """One Swedish line for the queue views: the routine and whom it concerns."""
-        person_id = getattr(command, "person_id", None)
+        person_id = self.offline_person_id(session, command)
         who = ""
         if person_id is not None:
             from db.models import Person
@@ -191,12 +195,13 @@ class Routine(ABC, Generic[C, R]):
         with self.core.sessions() as session:  # the replica while offline
             self.validate(session, command)
             summary = self.offline_summary(session, command)
+            person_id = self.offline_person_id(session, command)
             session.rollback()
         kind = type(command)
         entry = outbox.add(command_id=command_id, routine=f"{type(self).__module__}:{type(self).__qualname__}",
                            command_type=f"{kind.__module__}:{kind.__qualname__}", command=command_json(command),
                            actor=actor_json(actor), title=self.name, summary=summary,
-                           person_id=getattr(command, "person_id", None), at=self.core.clock.now())
+                           person_id=person_id, at=self.core.clock.now())
         log.info("%s queued offline by %s (%s)", self.name, actor.username, command_id)
         return entry
 

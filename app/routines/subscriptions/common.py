@@ -109,6 +109,14 @@ class SubscriptionRoutine(Routine[C, R], Generic[C, R]):
     def _write(self, session: Session, plan: Any, command: C, actor: Actor) -> tuple[R, str, int | None]:
         """Write the plan; return (result, audited entity name, entity id)."""
 
+    def offline_person_id(self, session: Session, command: C) -> int | None:
+        """Queued work on a subscription shows on its user's card."""
+        from db.models import Subscription
+
+        subscription_id = getattr(command, "subscription_id", None)
+        subscription = session.get(Subscription, subscription_id) if subscription_id is not None else None
+        return subscription.user_id if subscription is not None else getattr(command, "person_id", None)
+
     def validate(self, session: Session, command: C) -> None:
         session.info[_PLAN_KEY] = (id(command), self._plan(session, command, lock=True))
 
