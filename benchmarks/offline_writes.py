@@ -63,18 +63,28 @@ def main(argv: list[str] | None = None) -> int:
         persons = s.scalar(select(func.count()).select_from(Person))
         product = s.scalar(select(Product.id).where(Product.payment == "kontant", Product.kind == "huvud",
                                                     Product.is_subscription.is_(True)).limit(1))
-        username = s.scalar(select(User.username).where(User.username.in_(("recep", "reception", "admin")))
+        username = s.scalar(select(User.username).where(User.username.in_(("recep", "reception", "admin", "bench")))
                             .order_by(User.username.desc()).limit(1))
     actor = _actor(core, username)
     print(f"database: {persons:,} persons; product {product}; user {username}")
 
     offset = int(time.time()) % 5000 * 3  # days: each run draws its own birth dates
 
-    def command(n: int, serial: str):
+    # personnummer the generated database does not hold yet (about 3 % of random ones are taken)
+    free: dict[str, list[int]] = {}
+    for serial in ("777", "888"):
+        candidates = {_pnr(date(1901, 1, 1) + timedelta(days=offset + n), serial)[1]: n
+                      for n in range(args.commands * 2)}
+        with core.sessions() as s:
+            taken = set(s.scalars(select(Person.personnummer).where(Person.personnummer.in_(list(candidates)))))
+        free[serial] = [n for d, n in candidates.items() if d not in taken]
+
+    def command(i: int, serial: str):
+        n = free[serial][i]
         shown, digits = _pnr(date(1901, 1, 1) + timedelta(days=offset + n), serial)
         base = builders.registration(builders.Catalog(0, 0, 0, product, product, 0, 0, 0, 0, 0), product=product,
                                      addons=(), mandate=None,
-                                     person=builders.person_data(shown[2:], first="Replay", last=f"Nr{n}",
+                                     person=builders.person_data(shown, first="Replay", last=f"Nr{n}",
                                                                  email=f"replay{n}@example.se"))
         return replace(base, access=replace(base.access, card_number=f"8{serial[0]}{(offset + n) % 10**8:08d}")), digits
 

@@ -58,6 +58,7 @@ class CorrectDialog(QDialog):
             edit = QLineEdit(field.value)
             edit.setObjectName("field_" + "_".join(map(str, field.path)))
             edit.setReadOnly(field.kind == "fixed")
+            edit.setEnabled(field.kind != "fixed")  # shown for reference, not in the Tab order
             self.edits[field.path] = edit
             form.addRow(field.label, edit)
         scroll = QScrollArea()
@@ -239,6 +240,7 @@ class QueuedWork(QObject):
         self.relay.changed.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
         self._unsubscribe = self.outbox.subscribe(self.relay.changed.emit)
         self.dialog: QueuedWorkDialog | None = None
+        self.current_person: int | None = None  # the card being shown (its data may still be loading)
         self.refresh()
 
     def stop(self) -> None:
@@ -254,9 +256,10 @@ class QueuedWork(QObject):
         self.counter.setText("Köade åtgärder: " + " · ".join(parts) if parts else "")
         self.counter.setVisible(bool(parts))
         card = self.window.person_card
-        self.show_for_person(card.person_id if self.window.stack.currentWidget() is card else None)
+        self.show_for_person(self.current_person if self.window.stack.currentWidget() is card else None)
 
     def show_for_person(self, person_id: int | None) -> None:
+        self.current_person = person_id
         entries = self.outbox.for_person(person_id) if person_id is not None else []
         if not entries:
             self.person_line.hide()

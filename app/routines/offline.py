@@ -1,6 +1,7 @@
 """Routines about the desk's own queue: discarding a command that the server refused."""
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -56,9 +57,14 @@ LABELS = {
     "card_number": "Kortnummer", "holder_name": "Kontoinnehavare", "holder_personnummer": "Innehavarens personnummer",
     "clearing": "Clearingnummer", "account": "Kontonummer", "start": "Från", "end": "Till", "start_date": "Från",
     "end_date": "Till", "reason": "Orsak", "note": "Anteckning", "agent_name": "Ombud", "birth_date": "Födelsedatum",
-    "valid_from": "Giltig från", "valid_to": "Giltig till", "name": "Namn",
+    "valid_from": "Giltig från", "valid_to": "Giltig till", "name": "Namn", "new_end": "Ny sista dag",
+    "subscription_id": "Abonnemang (nr)", "reason_id": "Frysningsorsak (nr)", "person_id": "Kund (id)",
+    "product_id": "Produkt (nr)", "organisation_id": "Organisation (nr)", "preorder_id": "Förbeställning (nr)",
+    "confirmation_pdf": "Bekräftelse (pdf)", "photo_jpeg": "Foto", "command_id": "Åtgärdens id",
+    "customer_type": "Kundtyp", "id_document": "Id-handling", "addon_ids": "Tillägg (nr)", "amount_ore": "Belopp (öre)",
 }
 _FIXED = {"command_id", "flow"}
+_BINARY = ("_pdf", "_jpeg", "_png", "_bytes")  # bytes fields: shown by size or empty, never typed
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ def editable_fields(command_text: str) -> list[EditableField]:
     def walk(value, path):
         if isinstance(value, dict):
             if set(value) == {"__bytes__"}:
-                out.append(EditableField(path, _label(path), f"<{len(value['__bytes__']) * 3 // 4} byte>", "fixed"))
+                out.append(EditableField(path, _label(path), f"<{len(base64.b64decode(value['__bytes__']))} byte>", "fixed"))
                 return
             for key, inner in value.items():
                 walk(inner, (*path, key))
@@ -85,7 +91,8 @@ def editable_fields(command_text: str) -> list[EditableField]:
             out.append(EditableField(path, _label(path), ", ".join(map(str, value)), "fixed"))
             return
         key = path[-1] if path else ""
-        if key in _FIXED or isinstance(value, bool) or (key.endswith("_id") and value is not None):
+        if (key in _FIXED or isinstance(value, bool) or (key.endswith("_id") and value is not None)
+                or str(key).endswith(_BINARY)):
             kind = "fixed"
         elif isinstance(value, int):
             kind = "int"

@@ -16,6 +16,7 @@ half-written command. No Qt here; listeners are called on the thread that change
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import logging
@@ -294,7 +295,7 @@ def without_bytes(command_text: str) -> str:
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
             if set(value) == {"__bytes__"}:
-                return f"<{len(value['__bytes__']) * 3 // 4} byte>"
+                return f"<{len(base64.b64decode(value['__bytes__']))} byte>"
             return {k: strip(v) for k, v in value.items()}
         if isinstance(value, list):
             return [strip(v) for v in value]

@@ -247,3 +247,19 @@ def test_a_rebuilt_replica_does_not_touch_the_outbox(tmp_path):
     assert [e.command_id for e in outbox.entries()] == ["c1"]
     assert outbox.path != replica.path and outbox.path.exists()
     outbox.close()
+
+
+def test_the_correction_form_shows_the_entered_data_and_refuses_a_bad_number(desk):
+    from app.routines.offline import apply_edits, editable_fields
+    from app.routines.subscriptions.freeze import FreezeSubscription
+    from app.sync.outbox import command_json
+
+    text = command_json(FreezeSubscription(7, NOW.date(), NOW.date(), reason_id=3, confirmation_pdf=b"%PDF"))
+    fields = {f.path: f for f in editable_fields(text)}
+    assert fields[("subscription_id",)].kind == "fixed" and fields[("subscription_id",)].label == "Abonnemang (nr)"
+    assert fields[("confirmation_pdf",)].kind == "fixed" and fields[("confirmation_pdf",)].value == "<4 byte>"
+    assert fields[("end",)].kind == "text" and fields[("end",)].label == "Till"
+    changed = apply_edits(text, {("end",): "2027-01-31", ("subscription_id",): "99"})
+    assert '"end": "2027-01-31"' in changed and '"subscription_id": 7' in changed   # fixed fields stay
+    with pytest.raises(ValidationError):
+        apply_edits('{"count": 1}', {("count",): "ett"})
