@@ -192,6 +192,10 @@ class CancelDialog(QDialog):
 # --------------------------------------------------------------------------
 
 
+TILL_OFFLINE = ("Ingen kontakt med servern – kassan tar inte betalt just nu. Order och betalningar finns bara på "
+               "servern; en order från en köad åtgärd kommer hit när åtgärden har skickats.")
+
+
 class _Bridge(QObject):
     finished = Signal(object, object, object)  # callback pair, result, error
 
@@ -360,8 +364,21 @@ class TillWindow(QWidget):
         self.status_label.setStyleSheet("font-size: 12pt;")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
+        # Offline (a desk on the shared database without contact): orders and payments live on the server.
+        self.offline_label = QLabel(TILL_OFFLINE)
+        self.offline_label.setObjectName("till_offline")
+        self.offline_label.setWordWrap(True)
+        self.offline_label.setStyleSheet(
+            "background: #fff4ce; border: 1px solid #c77700; padding: 10px; font-size: 11pt; color: #4a3000;")
+        self.offline_label.setVisible(self.core.working_offline)
+        layout.addWidget(self.offline_label)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status_label)
+        if self.core.connectivity is not None:
+            self._bridge_state = _Bridge(self)
+            self._bridge_state.finished.connect(lambda *_: self._connectivity_changed())
+            self._unsubscribe_state = self.core.connectivity.subscribe(
+                lambda _c: self._bridge_state.finished.emit(None, None, None))
 
         self.orders_table.currentCellChanged.connect(lambda row, *_: self._current_changed(row))
         services.bus.order_created.connect(self.show_order)
@@ -622,4 +639,11 @@ class TillWindow(QWidget):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._worker.shutdown()
+        if self.core.connectivity is not None:
+            self._unsubscribe_state()
         super().closeEvent(event)
+
+    def _connectivity_changed(self) -> None:
+        self.offline_label.setVisible(self.core.working_offline)
+        if self.isVisible():
+            self.reload()
