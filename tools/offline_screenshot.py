@@ -37,13 +37,13 @@ NAME = "reception_offline_shot"
 login_module.LoginDialog.ask = classmethod(lambda cls, core, **kw: login(core, "reception", "demo"))
 
 
-def prepare(server: str) -> str:
+def prepare(server: str, name: str = NAME) -> str:
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{NAME}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = make_url(server).set(database=NAME).render_as_string(hide_password=False)
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     core = open_core(url, Clock())
     seed_demo_if_empty(core)
     core.engine.dispose()

@@ -25,45 +25,15 @@ OUT = ROOT / "docs" / "screenshots"
 os.environ.setdefault("RECEPTION_DATA_DIR", tempfile.mkdtemp(prefix="reception-offline-writes-shot-"))
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-import widgets.login as login_module  # noqa: E402
-from app.auth import login  # noqa: E402
-from app.clock import Clock  # noqa: E402
 from app.errors import QueuedOffline  # noqa: E402
-from app.main import main, open_core, seed_demo_if_empty  # noqa: E402
+from app.main import main  # noqa: E402
 from app.routines.subscriptions.freeze import FreezeSubscription, FreezeSubscriptionRoutine  # noqa: E402
 from tests.app.sync.proxy import TcpProxy  # noqa: E402
+from tools.offline_screenshot import later, prepare, window  # noqa: E402 - logs in as reception/demo
 
 NAME = "reception_offline_writes_shot"
-login_module.LoginDialog.ask = classmethod(lambda cls, core, **kw: login(core, "reception", "demo"))
-SERVER_URL = ""
-
-
-def prepare(server: str) -> str:
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{NAME}"'))
-    admin.dispose()
-    url = make_url(server).set(database=NAME).render_as_string(hide_password=False)
-    core = open_core(url, Clock())
-    seed_demo_if_empty(core)
-    core.engine.dispose()
-    return url
-
-
-def later(ms, fn):
-    QTimer.singleShot(ms, fn)
-
-
-def window():
-    wins = [w for w in QApplication.instance().topLevelWidgets()
-            if w.__class__.__name__ == "MainWindow" and w.isVisible()]
-    return wins[0] if wins else None
 
 
 def two_members(url: str) -> list[tuple[int, int]]:
@@ -138,7 +108,7 @@ def run(proxy: TcpProxy, url: str):
 
 if __name__ == "__main__":
     server = sys.argv[1] if len(sys.argv) > 1 else "postgresql+psycopg://postgres@127.0.0.1:5432/"
-    url = prepare(server)
+    url = prepare(server, NAME)
     proxy = TcpProxy.for_url(url)
     from widgets.app import application
 

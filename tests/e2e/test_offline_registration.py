@@ -68,6 +68,14 @@ def _count(server, model, *where) -> int:
         return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def _another_desk_takes_the_card(server, cat, make_actor) -> None:
+    """Bo Ek is registered at the other desk, online, with card 0004520100."""
+    theirs = builders.registration(cat, person=builders.person_data("900101-1239", first="Bo", last="Ek"),
+                                   mandate=replace(builders.MANDATE, holder_name="Bo Ek",
+                                                   holder_personnummer="900101-1239"))
+    RegisterRoutine(server).execute(theirs, make_actor(server, "recep"))
+
+
 def _register_offline(qtbot, window, proxy, cat, queued_boxes) -> Driver:
     proxy.blackhole()                                           # dead Wi-Fi
     qtbot.waitUntil(window.offline_banner.isVisible, timeout=2500)
@@ -108,10 +116,7 @@ def test_a_registration_made_offline_in_the_window_reaches_the_server_once(qtbot
 def test_a_card_taken_by_another_desk_meanwhile_is_a_conflict_corrected_and_sent_again(qtbot, desk, make_actor):
     window, proxy, server, cat, queued_boxes = desk
     _register_offline(qtbot, window, proxy, cat, queued_boxes)
-    theirs = builders.registration(cat, person=builders.person_data("900101-1239", first="Bo", last="Ek"),
-                                   mandate=replace(builders.MANDATE, holder_name="Bo Ek",
-                                                   holder_personnummer="900101-1239"))
-    RegisterRoutine(server).execute(theirs, make_actor(server, "recep"))   # the other desk takes card 0004520100
+    _another_desk_takes_the_card(server, cat, make_actor)
 
     proxy.restore()
     qtbot.waitUntil(lambda: window.queued_work.counter.text() == "Köade åtgärder: 1 konflikt", timeout=10_000)
@@ -143,10 +148,7 @@ def test_a_card_taken_by_another_desk_meanwhile_is_a_conflict_corrected_and_sent
 def test_a_conflict_discarded_needs_a_reason_and_is_audited(qtbot, desk, make_actor):
     window, proxy, server, cat, queued_boxes = desk
     _register_offline(qtbot, window, proxy, cat, queued_boxes)
-    theirs = builders.registration(cat, person=builders.person_data("900101-1239", first="Bo", last="Ek"),
-                                   mandate=replace(builders.MANDATE, holder_name="Bo Ek",
-                                                   holder_personnummer="900101-1239"))
-    RegisterRoutine(server).execute(theirs, make_actor(server, "recep"))
+    _another_desk_takes_the_card(server, cat, make_actor)
     proxy.restore()
     qtbot.waitUntil(lambda: window.queued_work.counter.text() == "Köade åtgärder: 1 konflikt", timeout=10_000)
     dialog = window.queued_work.show_dialog()

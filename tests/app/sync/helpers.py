@@ -1,6 +1,7 @@
 """Rows written straight to the server for the sync tests (persons with a card, a photo)."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timezone
 
 from sqlalchemy import text
@@ -31,3 +32,13 @@ def add_person(conn, n: int, *, first: str = "Åsa", last: str = "Ström", card:
 def clear_feed(engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM reception_sync.changes"))
+
+
+def until(predicate, limit: float) -> float:
+    """Wait until predicate() holds; the seconds it took (AssertionError after `limit`)."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > limit:
+            raise AssertionError(f"not within {limit} s")
+        time.sleep(0.01)
+    return time.monotonic() - start

@@ -15,20 +15,13 @@ from app.sync.connectivity import Connectivity
 from app.sync.desk import OfflineDesk, RoutingSessions, attach_offline_desk, banner_text, open_core_from_replica
 from db.engine import make_engine, make_session_factory
 from db.models import Person
-from tests.app.sync.helpers import add_person
+from tests.app.sync.helpers import add_person, until
 from tests.app.sync.proxy import TcpProxy
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.pg
 
 
-def until(predicate, limit: float) -> float:
-    start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > limit:
-            raise AssertionError(f"not within {limit} s")
-        time.sleep(0.01)
-    return time.monotonic() - start
 
 
 @pytest.fixture

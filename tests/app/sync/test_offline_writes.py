@@ -4,7 +4,6 @@ server holds it exactly once, the replica then shows it (read your writes), and 
 card taken meanwhile becomes a conflict, not a lost registration."""
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import pytest
@@ -18,18 +17,12 @@ from app.sync.outbox import CONFLICT, SENT
 from db.engine import make_engine, make_session_factory
 from db.models import Card, ExecutedCommand, Person
 from tests.app.builders import build_catalog, init_counters, person_data, registration
+from tests.app.sync.helpers import until
 from tests.app.sync.proxy import TcpProxy
 
 pytestmark = pytest.mark.pg
 
 
-def until(predicate, limit: float) -> float:
-    start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > limit:
-            raise AssertionError(f"not within {limit} s")
-        time.sleep(0.02)
-    return time.monotonic() - start
 
 
 @pytest.fixture
