@@ -32,7 +32,7 @@ MOBILE = "070-987 65 43"
 STREET = "Hemligvägen 17"
 ACCOUNT = "9876545"
 CARD = "0004529911"
-PHOTO = b"\xff\xd8\xff\xe0" + b"UNIKT-FOTO-4711" * 8 + b"\xff\xd9"
+PHOTO = b"\xff\xd8\xff\xe0" + b"UNIKT-FOTO-4711" * 1500 + b"\xff\xd9"  # 22 kB: overflow pages, like a real photo
 DOCUMENT = b"%PDF-1.4 UNIKT-DOKUMENT-0815"
 
 
@@ -70,6 +70,17 @@ def _full_person(core, cat, make_actor) -> int:
         s.add(m.PersonRegisterEntry(personnummer=PNR.replace("-", ""), first_name=FIRST, last_name=LAST, street=STREET))
     logging.getLogger("reception.test").warning("Kunde inte skicka till %s (%s %s)", EMAIL, FIRST, LAST)
     return pid
+
+
+def _plain_sqlite_default(engine) -> None:
+    """Connections start with secure_delete OFF, as Python's own SQLite on Windows does (Debian's is
+    built with SECURE_DELETE on, which would hide a missing pragma here)."""
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        return
+    event.listen(engine, "connect", lambda dbapi, _r: dbapi.execute("PRAGMA secure_delete=OFF"), insert=True)
+    engine.dispose()
 
 
 def _scan(engine) -> dict[str, list[str]]:
@@ -176,6 +187,7 @@ def test_after_anonymisera_no_personal_data_survives_anywhere_in_the_database(co
     root = logging.getLogger()
     old_handlers = list(root.handlers)
     log_path = setup_logging(tmp_path / "logs")
+    _plain_sqlite_default(core.engine)
     try:
         pid = _full_person(core, cat, make_actor)
         with core.sessions() as s:
@@ -227,3 +239,30 @@ def test_after_anonymisera_no_personal_data_survives_anywhere_in_the_database(co
             if h not in old_handlers:
                 root.removeHandler(h)
                 h.close()
+
+
+@pytest.mark.pg
+def test_the_desks_offline_replica_loses_the_person_at_its_next_pull(pg_db, clock, make_actor, tmp_path):
+    """The change feed's tombstones reach every desk's replica: after a pull the SQLite copy holds none of
+    the person's data, neither in its tables nor in the bytes of the file and its WAL."""
+    from app.context import Core
+    from app.sync.replica import Replica
+    from db.engine import make_session_factory
+
+    core = Core(sessions=make_session_factory(pg_db.engine), clock=clock, desk="Kassa 1")
+    pid = _full_person(core, b.build_catalog(core), make_actor)
+    replica = Replica(tmp_path / "replica.db").open()
+    _plain_sqlite_default(replica.engine)
+    assert replica.fill(pg_db.engine)
+    with replica.engine.connect() as conn:
+        assert conn.execute(select(m.Person.last_name).where(m.Person.id == pid)).scalar() == LAST
+        assert conn.execute(select(m.Photo.id).where(m.Photo.person_id == pid)).scalar() is not None
+    AnonymisePersonRoutine(core).execute(AnonymisePerson(pid), make_actor(core, "admin"))
+    replica.pull(pg_db.engine)
+    assert _scan(replica.engine) == {}
+    replica.close()
+    for suffix in ("", "-wal"):
+        path = tmp_path / f"replica.db{suffix}"
+        if path.exists():
+            raw = path.read_bytes()
+            assert b"UNIKT-FOTO-4711" not in raw and LAST.encode() not in raw and EMAIL.encode() not in raw, suffix
