@@ -139,6 +139,36 @@ TABLE_TITLES = {
 }
 
 
+# Swedish headings for the PDF (the JSON keeps the column names); a column not listed shows its name.
+COLUMN_LABELS = {
+    "id": "Id", "person_id": "Person (id)", "customer_number": "Kundnummer", "personnummer": "Personnummer",
+    "is_coordination": "Samordningsnummer", "birth_date": "Födelsedatum", "gender": "Kön", "first_name": "Förnamn",
+    "last_name": "Efternamn", "first_name_norm": "Förnamn (sökform)", "last_name_norm": "Efternamn (sökform)",
+    "email": "E-post", "email_norm": "E-post (sökform)", "mobile": "Mobil", "phone_home": "Telefon hem",
+    "phone_work": "Telefon arbete", "mobile_digits": "Mobil (sökform)", "phone_home_digits": "Telefon hem (sökform)",
+    "phone_work_digits": "Telefon arbete (sökform)", "customer_type": "Kundtyp", "pensioner_subtype": "Pensionärstyp",
+    "price_guarantee_until": "Prisgaranti t.o.m.", "organisation_id": "Organisation (id)",
+    "protected_identity": "Skyddad identitet", "internal_message": "Internt meddelande",
+    "customer_message": "Kundmeddelande", "marketing_email_ok": "E-post med erbjudanden",
+    "marketing_sms_ok": "Sms med erbjudanden", "marketing_interests": "Intressen", "marketing_source": "Hittade oss via",
+    "staff_employee_number": "Anställningsnummer", "staff_position": "Befattning", "staff_notes": "Personalanteckningar",
+    "web_password_hash": "Lösenord för webben", "registered_with_routines": "Registrerad med kundrutiner",
+    "created_at": "Skapad", "updated_at": "Ändrad", "kind": "Slag", "street": "Gatuadress", "co": "c/o",
+    "postal_code": "Postnummer", "town": "Ort", "country": "Land", "text": "Text", "filename": "Filnamn",
+    "content": "Innehåll", "jpeg": "Foto", "taken_at": "Fotograferad", "is_current": "Aktuellt",
+    "card_number": "Kortnummer", "status": "Status", "issued_at": "Utfärdat", "blocked_at": "Spärrat",
+    "product_id": "Produkt (id)", "user_id": "Nyttjare / användare (id)", "payer_id": "Betalare (id)",
+    "price_ore": "Pris (öre)", "start_date": "Startdatum", "end_date": "Slutdatum", "binding_end": "Bindningstid t.o.m.",
+    "charged_through": "Debiterat t.o.m.", "holder_name": "Kontohavare", "holder_personnummer": "Kontohavarens personnummer",
+    "clearing": "Clearingnummer", "account_number": "Kontonummer", "bank_name": "Bank", "order_number": "Ordernummer",
+    "amount_ore": "Belopp (öre)", "paid_at": "Betald", "method": "Betalsätt", "invoice_number": "Fakturanummer",
+    "issued_on": "Fakturadatum", "due_on": "Förfallodatum", "paid_ore": "Betalt (öre)", "description": "Beskrivning",
+    "recipient": "Mottagare", "subject": "Ämne", "body": "Meddelande", "channel": "Kanal", "sent_at": "Skickat",
+    "name": "Namn", "valid_from": "Giltig från", "valid_to": "Giltig till", "certified_at": "Intygat",
+    "proof_kind": "Intyg", "valid_until": "Giltigt t.o.m.", "id_document": "Legitimation",
+}
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, bytes):
         return {"base64": base64.b64encode(value).decode("ascii"), "bytes": len(value)}
@@ -208,7 +238,8 @@ def build_extract(session: Session, person_id: int, *, made_at: datetime, made_b
                          for a in rows.audit],
     }
     sections = tuple(
-        Section(TABLE_TITLES.get(t, t), t, tuple(tuple(row.items()) for row in _rows_for(t, r, _display_value)))
+        Section(TABLE_TITLES.get(t, t), t, tuple(tuple((COLUMN_LABELS.get(k, k), v) for k, v in row.items())
+                                                 for row in _rows_for(t, r, _display_value)))
         for t, r in rows.tables.items())
     audit = tuple((_display_value(a["at"]), users.get(a["user_id"]) or "", a["action"], a["details"])
                   for a in rows.audit)
