@@ -41,7 +41,7 @@ def desk_role_sql(role: str, database: str, password: str | None = None,
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_literal(role)}) "
         f"THEN CREATE ROLE {q} {login}; END IF; END $$",
         f"ALTER ROLE {q} {login}" + (f" PASSWORD {_literal(password)}" if password else ""),
-        f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {q}',
+        f'GRANT CONNECT ON DATABASE "{database}" TO {q}',
         # PostgreSQL before 15 lets every role create in schema public; nobody but the owner should
         "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
     ]

@@ -88,8 +88,10 @@ def test_upgrade_with_the_owner_then_the_desk_role_runs_routines_but_no_ddl(clus
         core.engine.dispose()
 
 
-def test_a_desk_on_an_old_schema_stops_and_the_owner_upgrade_lets_it_start(cluster_names, monkeypatch, capsys, clock):
+def test_a_desk_on_an_old_schema_stops_and_the_owner_upgrade_lets_it_start(cluster_names, monkeypatch, capsys, clock,
+                                                                          qapp, tmp_path):
     names = cluster_names
+    monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path / "data"))
     owner = create_engine(names["owner_url"])
     with owner.connect() as conn:
         cfg = alembic_config()
@@ -107,6 +109,10 @@ def test_a_desk_on_an_old_schema_stops_and_the_owner_upgrade_lets_it_start(clust
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "desk_registry"
     assert main(["--db", names["desk_url"], "jobs", "run"]) == 2
     assert "Databasen behöver uppgraderas – kör reception db upgrade" in capsys.readouterr().err
+    shown = []  # the window's start: the same message in a dialog, and no offline start from a replica
+    assert main(["--db", names["desk_url"]], show_error=lambda title, text: shown.append((title, text))) == 2
+    assert shown[0][0] == "Databasen behöver uppgraderas"
+    assert shown[0][1].startswith("Databasen behöver uppgraderas – kör reception db upgrade")
 
     assert main(["--db", names["owner_url"], "db", "upgrade"]) == 0
     assert f"från desk_registry till {head_revision()}" in capsys.readouterr().out
