@@ -221,7 +221,7 @@ def can_change_schema(conn: Connection) -> bool:
 
 
 _TLS_MESSAGES = (
-    (("does not match host name", "no matching", "hostname mismatch"),
+    (("does not match host name", "hostname mismatch"),
      "Serverns certifikat gäller inte för det servernamn som står i databasadressen. Anslutningen avbröts "
      "innan något skickades. Använd det namn som står i certifikatet (fråga den som sköter servern)."),
     (("certificate verify failed", "self-signed certificate", "unable to get local issuer", "certificate has expired"),

@@ -11,6 +11,7 @@ import logging
 from html import escape
 from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app import menus
@@ -61,7 +62,10 @@ def make_register_extract(services: UiServices, person_id: int, parent: QWidget 
     except UserError as err:
         Dialogs.error(parent, err.title, err.message)
         return None
-    suggested = services.user_data_dir / f"registerutdrag-{extract.customer_number}-{extract.made_at:%Y%m%d}.pdf"
+    # The user's own Documents, not the data folder that every account on the desk shares.
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    folder = Path(documents) if documents else services.user_data_dir
+    suggested = folder / f"registerutdrag-{extract.customer_number}-{extract.made_at:%Y%m%d}.pdf"
     chosen = Dialogs.save_path(parent, suggested)
     if not chosen:
         return None

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 @pytest.fixture
 def dialogs(monkeypatch, tmp_path):
     seen = {"info": [], "error": [], "confirm": [], "answer": True, "path": str(tmp_path / "ut" / "utdrag.pdf")}
-    monkeypatch.setattr(Dialogs, "save_path", staticmethod(lambda parent, suggested: seen["path"]))
+    monkeypatch.setattr(Dialogs, "save_path", staticmethod(
+        lambda parent, suggested: seen.setdefault("suggested", suggested) and seen["path"]))
     monkeypatch.setattr(Dialogs, "confirm", staticmethod(lambda p, t, text: seen["confirm"].append(text) or seen["answer"]))
     monkeypatch.setattr(Dialogs, "info", staticmethod(lambda p, t, text: seen["info"].append(text)))
     monkeypatch.setattr(Dialogs, "error", staticmethod(lambda p, t, text: seen["error"].append(text)))
@@ -64,6 +65,8 @@ def test_registerutdrag_from_the_menu_writes_pdf_and_json(open_card, dialogs, sq
     assert data["tabeller"]["persons"][0]["first_name"] == FIRST
     assert data["tabeller"]["persons"][0]["email"] == EMAIL
     assert "utdrag.json" in dialogs["info"][0]
+    assert dialogs["suggested"].name.startswith("registerutdrag-")  # suggested outside the shared data folder
+    assert dialogs["suggested"].parent != card.services.user_data_dir
     with sqlite_core.sessions() as s:
         assert s.scalar(select(m.AuditEntry.user_id).where(m.AuditEntry.action == "Registerutdrag")) is not None
 
