@@ -63,6 +63,8 @@ def privilege_sql(role: str, schemas: tuple[str, ...] = SCHEMAS) -> list[str]:
         ]
     # the schema version is the owner's: a desk reads it, never writes it
     statements.append(f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {q}")
+    # the audit trail grows and is masked (Anonymisera updates details), but a desk never removes a row
+    statements.append(f"REVOKE DELETE ON audit_log FROM {q}")
     return statements
 
 
