@@ -59,6 +59,12 @@ class ConnectionLost(DatabaseUnavailable):
     title = "Ingen kontakt med databasen"
 
 
+class SchemaBehind(UserError):
+    """PostgreSQL: the schema is older than this program and the desk's login may not change it."""
+
+    title = "Databasen behöver uppgraderas"
+
+
 class ClientTooOld(SchemaTooNew):
     title = "Installera den nya versionen"
 

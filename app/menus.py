@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.rights import CUSTOMER_ROUTINES
+from app.rights import CUSTOMER_JOURNAL, CUSTOMER_ROUTINES, SYSTEM_SETTINGS
 from app.settings import BusinessSettings
 
 TILL_MISSING = "Den här datorn saknar kassakoppling. Välj Arkiv > Inställningar för den här datorn."
@@ -45,6 +45,8 @@ OVERLAT = "overlat"
 TA_BORT_ANNAN_BETALARE = "ta_bort_annan_betalare"
 SLUTA_BETALA = "sluta_betala"
 ANDRA_MEDGIVANDE = "andra_medgivande"
+REGISTERUTDRAG = "registerutdrag"
+ANONYMISERA = "anonymisera"
 
 LABELS = {
     TECKNA_ABONNEMANG: "Teckna abonnemang",
@@ -65,6 +67,8 @@ LABELS = {
     TA_BORT_ANNAN_BETALARE: "Ta bort annan betalare",
     SLUTA_BETALA: "Sluta betala för abonnemang",
     ANDRA_MEDGIVANDE: "Ändra",
+    REGISTERUTDRAG: "Registerutdrag (PDF och JSON)…",
+    ANONYMISERA: "Anonymisera…",
 }
 
 # Routines that can lead to a charge (a POS order) and so need a till on this desk.
@@ -143,6 +147,16 @@ def person_menu(facts: PersonMenuFacts, settings: BusinessSettings, till_enabled
         entries.append(_entry(NYTT_MEDLEMSKORT, **e))
     at_bgc = MANDATE_AT_BGC if facts.mandate_status == "hos_bgc" else None
     entries.append(_entry(NYTT_AG_MEDGIVANDE, blocked=at_bgc, **e))
+    return entries
+
+
+def personal_data_menu(rights: frozenset[str]) -> list[MenuEntry]:
+    """The GDPR entries at the end of "Kunduppgifter" ≡ (app/routines/gdpr.py checks the same rights)."""
+    entries = []
+    for code, needed in ((REGISTERUTDRAG, (CUSTOMER_ROUTINES, CUSTOMER_JOURNAL)), (ANONYMISERA, (SYSTEM_SETTINGS,))):
+        missing = next((right for right in needed if right not in rights), None)
+        reason = f"Du saknar rättigheten ”{missing}”." if missing else None
+        entries.append(MenuEntry(code, LABELS[code], reason is None, reason))
     return entries
 
 

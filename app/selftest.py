@@ -72,6 +72,16 @@ def _devices() -> str:
     return f"kortläsare och kamera (OpenCV {cv2.__version__}, {camera.__name__})"
 
 
+def _disk_encryption() -> str:
+    from app.disk_encryption import OFF, disk_encryption
+    from app.paths import user_data_dir
+
+    status = disk_encryption(user_data_dir())
+    if status.state == OFF:  # reported, not failed: the desk itself decides by its desk.ini (default on Windows)
+        return f"{status.describe()} – VARNING: kunddata på datorn ska ligga på en krypterad disk (BitLocker)"
+    return status.describe()
+
+
 def _qt() -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     widgets = importlib.import_module("widgets.selftest")
@@ -88,6 +98,7 @@ def run(out: Callable[[str], None] = print) -> int:
             ("Postnummer", _postal_codes),
             ("Nyckelring", _keyring),
             ("Enheter", _devices),
+            ("Diskkryptering", _disk_encryption),
             ("Qt", _qt),
         ]
         for name, check in checks:

@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import exc, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from app.errors import ClientTooOld, CorruptDatabase, DatabaseUnavailable, SchemaTooNew
+from app.errors import ClientTooOld, CorruptDatabase, DatabaseUnavailable, SchemaBehind, SchemaTooNew
 from app.version import VERSION
 from db.engine import make_engine
 
@@ -120,11 +120,15 @@ def open_database(url: str, *, password: str | None = None, upgrade: bool = True
                     raise _corrupt(path) from None
             current = MigrationContext.configure(conn).get_current_revision()
             has_tables = bool(inspect(conn).get_table_names())
+            may_migrate = can_change_schema(conn)
     except exc.OperationalError as err:
         engine.dispose()
         if path is not None and "malformed" in str(err.orig):
             raise _corrupt(path) from None
         where = parsed.render_as_string(hide_password=True)
+        tls = _tls_problem(str(err.orig))
+        if tls:
+            raise DatabaseUnavailable(f"{tls}\n\nServer: {where}\nTekniskt fel: {str(err.orig).strip()}") from None
         raise DatabaseUnavailable(
             f"Det går inte att ansluta till databasen {where}. Kontrollera att servern är igång, "
             f"att adressen stämmer och att nätverket fungerar.\n\nTekniskt fel: {str(err.orig).strip()}"
@@ -151,6 +155,13 @@ def open_database(url: str, *, password: str | None = None, upgrade: bool = True
             "Den har inte ändrats."
         )
     head = head_revision()
+    if upgrade and current != head and not may_migrate:
+        engine.dispose()
+        raise SchemaBehind(
+            "Databasen behöver uppgraderas – kör reception db upgrade (med databasens ägarroll, se README "
+            f"”Installera på receptionsdatorer”). Databasen har version {current or 'ingen'}, programmet "
+            f"behöver {head}. Den här datorns inloggning får inte ändra databasens schema; ingenting har ändrats."
+        )
     try:
         if (upgrade and current != head) or prepare is not None:
             _upgrade_and_prepare(engine, path, head if upgrade else None, now, prepare)
@@ -190,12 +201,54 @@ def _check_client_version(engine_url: str, password: str | None) -> None:
         engine.dispose()
 
 
+def can_change_schema(conn: Connection) -> bool:
+    """May this login migrate the schema? Always on SQLite (the desk upgrades its own file at start).
+
+    On PostgreSQL: a superuser, a member of the role that owns `alembic_version`, or - on a database
+    with no schema yet - a role that may create in schema public. A desk's own role
+    (`reception db grant`, docs/decisions/security.md) is none of these, so it never runs DDL."""
+    if conn.dialect.name != "postgresql":
+        return True
+    superuser, may_create, owns = conn.exec_driver_sql(
+        "SELECT r.rolsuper, has_schema_privilege(current_user, 'public', 'CREATE'), "
+        "(SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c "
+        "  WHERE c.oid = to_regclass('public.alembic_version')) "
+        "FROM pg_roles r WHERE r.rolname = current_user").one()
+    conn.rollback()
+    if superuser:
+        return True
+    return bool(may_create) if owns is None else bool(owns)
+
+
+_TLS_MESSAGES = (
+    (("does not match host name", "hostname mismatch"),
+     "Serverns certifikat gäller inte för det servernamn som står i databasadressen. Anslutningen avbröts "
+     "innan något skickades. Använd det namn som står i certifikatet (fråga den som sköter servern)."),
+    (("certificate verify failed", "self-signed certificate", "unable to get local issuer", "certificate has expired"),
+     "Serverns certifikat kunde inte verifieras mot rotcertifikatet (sslrootcert). Anslutningen avbröts "
+     "innan något skickades. Kontrollera att rätt rotcertifikat är installerat på den här datorn."),
+    (("root certificate file", "could not read root certificate"),
+     "Rotcertifikatet (sslrootcert) i databasadressen finns inte eller kan inte läsas. Anslutningen avbröts."),
+    (("server does not support ssl", "ssl is not enabled"),
+     "Servern erbjuder ingen krypterad anslutning (TLS), men databasadressen kräver det. Anslutningen avbröts."),
+)
+
+
+def _tls_problem(error: str) -> str | None:
+    """A Swedish explanation for a refused TLS connection (sslmode=verify-full), or None."""
+    lowered = error.lower()
+    for needles, message in _TLS_MESSAGES:
+        if any(n in lowered for n in needles):
+            return message
+    return None
+
+
 # One key for "a desk is upgrading or seeding this database": pg_advisory_lock takes a bigint.
 UPGRADE_LOCK_KEY = 0x52454345  # "RECE"
 
 
 def _upgrade_and_prepare(engine: Engine, path: Path | None, head: str | None, now: datetime,
-                         prepare: Callable[[Connection], None] | None) -> None:
+                         prepare: Callable[[Connection], None] | None) -> tuple[str | None, str | None]:
     """Upgrade to `head` (None: do not upgrade) and run `prepare` (seeding of reference data), on
     PostgreSQL under an advisory lock: ten desks starting at once after an update wait for each other
     instead of racing on the same CREATE TABLE / INSERT. The revision is read again under the lock,
@@ -220,8 +273,47 @@ def _upgrade_and_prepare(engine: Engine, path: Path | None, head: str | None, no
             if prepare is not None:
                 prepare(conn)
                 conn.commit()
+            return current, (head if head is not None else current)
         finally:
             if locked:
                 conn.rollback()
                 conn.exec_driver_sql(f"SELECT pg_advisory_unlock({UPGRADE_LOCK_KEY})")
                 conn.commit()
+
+
+class UpgradeNotAllowed(SchemaBehind):
+    title = "Uppgraderingen får inte köras med den här inloggningen"
+
+
+def upgrade_database(url: str, *, password: str | None = None, now: datetime | None = None,
+                     prepare: Callable[[Connection], None] | None = None) -> tuple[str | None, str | None]:
+    """`reception db upgrade`: bring the schema to head with the owner's login, under the same advisory
+    lock as a desk's start, and return (revision before, revision after). Raises a Swedish UserError."""
+    now = now or datetime.now(timezone.utc)
+    engine = open_database(url, password=password, upgrade=False, now=now)
+    try:
+        with engine.connect() as conn:
+            allowed = can_change_schema(conn)
+            who = conn.exec_driver_sql("SELECT current_user").scalar() if conn.dialect.name == "postgresql" else ""
+        if not allowed:
+            raise UpgradeNotAllowed(
+                f"Inloggningen ”{who}” får inte ändra databasens schema (den är en kassas roll). Kör "
+                "reception --db <adress med ägarrollen> db upgrade. Ingenting har ändrats."
+            )
+        def regrant_and_prepare(conn: Connection) -> None:
+            from db.roles import regrant_desk_roles
+
+            regranted = regrant_desk_roles(conn)  # under the lock: no desk starts between DDL and grants
+            if regranted:
+                log.info("Granted the upgraded schema to the desk roles %s", ", ".join(regranted))
+            if prepare is not None:
+                prepare(conn)
+
+        try:
+            return _upgrade_and_prepare(engine, _sqlite_path(url), head_revision(), now, regrant_and_prepare)
+        except exc.DBAPIError as err:
+            raise UpgradeNotAllowed(
+                f"Uppgraderingen avbröts av databasen; ingenting har ändrats.\n\nTekniskt fel: {str(err.orig).strip()}"
+            ) from None
+    finally:
+        engine.dispose()

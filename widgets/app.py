@@ -92,6 +92,13 @@ def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, st
     url = resolve_url(args, desk.database_url)
     from app.secrets import database_password
     from app.sync.desk import open_desk
+    from app.disk_encryption import data_location, require_encrypted_disk
+
+    if not args.demo:  # the demo's made-up members need no encrypted disk
+        try:
+            require_encrypted_disk(data_location(url, user_data_dir()), required=desk.require_disk_encryption)
+        except UserError as err:
+            return report_startup_error(err, show_error or show_startup_error)
 
     try:  # on PostgreSQL with a replica: starts offline when the server cannot be reached
         core, offline = open_desk(url, clock, user_data_dir(), open_core=open_core, desk=args.desk or desk.desk_name,

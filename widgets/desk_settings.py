@@ -209,6 +209,18 @@ class DeskSettings:
             raise ValueError(f"photo_cache_mb must be within {PHOTO_CACHE_RANGE_MB}")
         self._set("photo_cache_mb", int(value))
 
+    @property
+    def require_disk_encryption(self) -> bool:
+        """Stop at start when the data folder's disk is not encrypted (app/disk_encryption.py); set in
+        desk.ini by the IT person, default on for Windows desks."""
+        from app.disk_encryption import default_required
+
+        return self._get_bool("require_disk_encryption", default_required())
+
+    @require_disk_encryption.setter
+    def require_disk_encryption(self, value: bool) -> None:
+        self._set("require_disk_encryption", bool(value))
+
 
 def check_database_url(text: str) -> None:
     """Raise ValidationError unless `text` is empty or a password-free PostgreSQL/SQLite URL."""

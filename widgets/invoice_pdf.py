@@ -87,20 +87,25 @@ def invoice_html(details: InvoiceDetails) -> str:
 
 def render_invoice_pdf(details: InvoiceDetails) -> bytes:
     """The invoice as A4 PDF bytes; a long invoice continues on further pages."""
+    return html_to_pdf(invoice_html(details), f"{invoice_title(details)} {details.invoice_number}", details.club_name)
+
+
+def html_to_pdf(html: str, title: str, creator: str) -> bytes:
+    """HTML (Qt's rich-text subset) as A4 PDF bytes, continued on as many pages as it needs."""
     document = QTextDocument()
     font = QFont()
     font.setPointSizeF(10)
     document.setDefaultFont(font)
     document.setDocumentMargin(0)
-    document.setHtml(invoice_html(details))
+    document.setHtml(html)
 
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
     writer.setResolution(RESOLUTION)
-    writer.setTitle(f"{invoice_title(details)} {details.invoice_number}")
-    writer.setCreator(details.club_name)
+    writer.setTitle(title)
+    writer.setCreator(creator)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageMargins(QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter)
     document.documentLayout().setPaintDevice(writer)

@@ -71,6 +71,9 @@ def _register_actions(services: UiServices) -> None:
 
     register_person_actions(services)
     register_organisation_actions(services)
+    from widgets.personal_data import register_personal_data_actions
+
+    register_personal_data_actions(services)
     if importlib.util.find_spec("wizards.subscription.actions") is not None:
         from wizards.subscription.actions import register_subscription_actions
 

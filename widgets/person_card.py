@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QMessageBox, QTabWidg
                                QWidget)
 
 from app.errors import UserError
-from app.menus import MenuEntry, MenuTarget, mandate_menu, person_menu
+from app.menus import MenuEntry, MenuTarget, mandate_menu, person_menu, personal_data_menu
 from app.queries.person_card import PersonCardData, load_person_card
 from app.rights import CUSTOMER_JOURNAL
 from widgets.person_tabs import (SEVERITY_COLOURS, AddressTab, BasicTab, DocumentsTab, EconomyTab, JournalTab,
@@ -268,7 +268,7 @@ class PersonCardWidget(QWidget):
         old.deleteLater()
         self.attach_menu(self.person_menu_button,
                          person_menu(data.person_menu, data.settings, self.services.core.till_enabled,
-                                     self.services.actor.rights),
+                                     self.services.actor.rights) + personal_data_menu(self.services.actor.rights),
                          self.target())
         for index in range(self.tabs.count()):
             self.tabs.widget(index).load(data)

@@ -142,7 +142,7 @@ class Routine(ABC, Generic[C, R]):
 
     def execute(self, command: C, actor: Actor) -> R:
         """Run the routine; on an offline desk queue it (raises QueuedOffline) or refuse it (NeedsServer)."""
-        self._check(command, actor)
+        self._admit(command, actor)
         if self.core.working_offline:  # validated against the replica, then queued (or a UserError)
             raise QueuedOffline(self._queue(command, actor))
         return self._run(command, actor)
@@ -150,15 +150,15 @@ class Routine(ABC, Generic[C, R]):
     def enqueue(self, command: C, actor: Actor):
         """Put the command in the desk's outbox whatever the connection (the sync thread sends it):
         for bookkeeping that must never block the window. Returns the outbox entry."""
-        self._check(command, actor)
+        self._admit(command, actor)
         return self._queue(command, actor)
 
     def run_on_server(self, command: C, actor: Actor) -> R:
         """The replay of a queued command: always against the server, never queued again."""
-        self._check(command, actor)
+        self._admit(command, actor)
         return self._run(command, actor)
 
-    def _check(self, command: C, actor: Actor) -> None:
+    def _admit(self, command: C, actor: Actor) -> None:
         for right in self.required_rights:
             require(actor, right)
         check_command(command, self.input_rules_checked_by_routine)  # text, dates and amounts within the app's input rules (app.domain.inputs)

@@ -152,7 +152,7 @@ def resend_corrected(core: Core, actor: Actor, command_id: str, edits: dict[tupl
     except (TypeError, ValueError, KeyError) as err:
         raise ValidationError(f"Uppgifterna går inte att läsa: {err}") from None
     routine = named(entry.routine)(core)
-    routine._check(command, actor)
+    routine._admit(command, actor)
     outbox.resend(command_id, text)
 
 
