@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.log_path = log_path
         self.bus: Bus = services.bus
         self.till_window = None
+        self.day_overview = None
         settings = self._settings()
         self.setWindowTitle(f"{settings.club_name} – {services.actor.full_name} ({services.core.desk})")
         self.resize(1366, 860)
@@ -116,9 +117,19 @@ class MainWindow(QMainWindow):
         self.organisation_card = OrganisationCardWidget(services)
         for page in (self.welcome, self.person_card, self.organisation_card):
             self.stack.addWidget(page)
+        # Check-in (issue 13): the verdict of a swipe sits above the card (widgets/checkin_banner.py).
+        from widgets.checkin_banner import CheckInBanner
+
+        self.checkin_banner = CheckInBanner(services)
+        self.checkin_banner.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.checkin_banner)
+        right_layout.addWidget(self.stack, 1)
         splitter = QSplitter()
         splitter.addWidget(self.search_tabs)
-        splitter.addWidget(self.stack)
+        splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
         splitter.setSizes([430, 930])
@@ -207,6 +218,13 @@ class MainWindow(QMainWindow):
         customer.addSeparator()
         self.till_action = self._action("&Kassa", self.show_till, "F4")
         customer.addAction(self.till_action)
+        # Check-in (issue 13): one block.
+        customer.addSeparator()
+        from widgets.checkin_banner import CHECKIN_KEY
+
+        self.checkin_action = self._action("Checka &in kunden på det öppna kortet", self.check_in_open_person,
+                                           CHECKIN_KEY)
+        customer.addAction(self.checkin_action)
         organisation = bar.addMenu("&Organisation")
         organisation.addAction(self._action("&Sök organisation", self.focus_organisation_search, "Ctrl+O"))
         help_menu = bar.addMenu("&Hjälp")
@@ -228,6 +246,8 @@ class MainWindow(QMainWindow):
             self.search_tabs.setCurrentWidget(self.lookup_tab)
 
     def open_person(self, person_id: int, swiped_card: str | None = None) -> None:
+        if self.checkin_banner.person_id != person_id:  # the verdict shown belongs to somebody else
+            self.checkin_banner.clear()
         try:
             self.person_card.show_person(person_id, swiped_card)
         except UserError as err:
@@ -240,6 +260,18 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.organisation_card)
 
     def on_card_swiped(self, card_number: str) -> None:
+        """A swipe checks the card in (verdict above the card), then opens the card as before."""
+        self.checkin_banner.check_in_card(card_number)
+        self._open_swiped_card(card_number)
+
+    def check_in_open_person(self) -> None:
+        """"Checka in" (F6): a member without their card, from the open person card."""
+        if self.stack.currentWidget() is not self.person_card or self.person_card.person_id is None:
+            self.statusBar().showMessage("Öppna kundens personkort först (sök med F2), och checka sedan in.", 8000)
+            return
+        self.checkin_banner.check_in_person(self.person_card.person_id)
+
+    def _open_swiped_card(self, card_number: str) -> None:
         from app.queries.search import find_person_by_card
 
         with self.services.core.sessions() as session:
@@ -310,4 +342,6 @@ class MainWindow(QMainWindow):
             self.services.cards.shutdown()
         if self.till_window is not None:
             self.till_window.close()
+        if self.day_overview is not None:
+            self.day_overview.close()
         super().closeEvent(event)
