@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
 
         self.checkin_banner = CheckInBanner(services)
         self.checkin_banner.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.checkin_banner.shown.connect(lambda result: self.person_card.visits_tab.visit_recorded(result.person_id))
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)

@@ -187,3 +187,35 @@ def test_one_beep_for_welcome_two_for_refused_none_when_off(window, sqlite_core,
     assert len(window.beeps) == 3
     with sqlite_core.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Visit)) == 3
+
+
+def test_the_besok_tab_lists_the_visits_with_who_let_in(window, sqlite_core, people, clock, qtbot):
+    from PySide6.QtWidgets import QTableWidget
+
+    card = window.person_card
+    swipe(window, CARDS["debt"])
+    window.checkin_banner.ask_let_in = lambda dialog: (dialog.reason.setText("Betalar i kassan"), dialog.save(),
+                                                       dialog.result() == dialog.DialogCode.Accepted)[-1]
+    window.checkin_banner.let_in_button.click()
+    clock.advance(hours=2)
+    card.tabs.setCurrentWidget(card.visits_tab)           # shown: read now
+    table = card.visits_tab.findChild(QTableWidget, "visits")
+    assert table.rowCount() == 1
+    assert [table.item(0, c).text() for c in range(table.columnCount())] == [
+        "2026-11-22", "09:00", "Kassa 1", "Kort", "Insläppt ändå", "Skuld 250,00 kr", "Rut Reception",
+        "Betalar i kassan", "1"]
+    swipe(window, CARDS["debt"])                          # a new visit while the tab is shown: read again
+    assert table.rowCount() == 2 and table.item(0, 1).text() == "11:00" and table.item(0, 4).text() == "Nekad"
+
+
+def test_the_besok_tab_is_not_read_until_it_is_shown(window, sqlite_core, people, monkeypatch):
+    import widgets.visits_tab as tab_module
+
+    calls = []
+    real = tab_module.person_visits
+    monkeypatch.setattr(tab_module, "person_visits", lambda s, pid: calls.append(pid) or real(s, pid))
+    swipe(window, CARDS["ok"])
+    assert calls == []
+    card = window.person_card
+    card.tabs.setCurrentWidget(card.visits_tab)
+    assert calls == [people["ok"]]
