@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         self.checkin_action = self._action("Checka &in kunden på det öppna kortet", self.check_in_open_person,
                                            CHECKIN_KEY)
         customer.addAction(self.checkin_action)
+        self.day_overview_action = self._action("&Dagsöversikt – besök idag…", self.show_day_overview)
+        customer.addAction(self.day_overview_action)
         organisation = bar.addMenu("&Organisation")
         organisation.addAction(self._action("&Sök organisation", self.focus_organisation_search, "Ctrl+O"))
         help_menu = bar.addMenu("&Hjälp")
@@ -271,6 +273,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Öppna kundens personkort först (sök med F2), och checka sedan in.", 8000)
             return
         self.checkin_banner.check_in_person(self.person_card.person_id)
+
+    def show_day_overview(self) -> None:
+        from widgets.day_overview import DayOverviewWindow
+
+        if self.day_overview is None:
+            self.day_overview = DayOverviewWindow(self.services)
+        self.day_overview.refresh()
+        self.day_overview.show()
+        self.day_overview.raise_()
 
     def _open_swiped_card(self, card_number: str) -> None:
         from app.queries.search import find_person_by_card

@@ -99,7 +99,7 @@ def day_overview(session: Session, day: date, weeks: int = WEEKS_BACK, max_refus
                Person.first_name, Person.last_name, Person.customer_number)
         .outerjoin(Person, Person.id == Visit.person_id)
         .where(Visit.local_date == day, Visit.verdict.in_(("nekad", "inslappt")))
-        .order_by(Visit.at.desc()).limit(max_refused)).all()
+        .order_by(Visit.at.desc(), Visit.id.desc()).limit(max_refused)).all()
     refused_rows = tuple(
         RefusedRow(at=r.at, name=f"{r.first_name} {r.last_name}" if r.first_name is not None
                    else f"Okänt kort {r.card_number}", customer_number=r.customer_number,

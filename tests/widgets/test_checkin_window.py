@@ -219,3 +219,55 @@ def test_the_besok_tab_is_not_read_until_it_is_shown(window, sqlite_core, people
     card = window.person_card
     card.tabs.setCurrentWidget(card.visits_tab)
     assert calls == [people["ok"]]
+
+
+def test_the_day_overview_figures_match_the_visits_in_the_database(window, sqlite_core, people, clock, qtbot):
+    from datetime import datetime, timedelta
+
+    from PySide6.QtWidgets import QTableWidget
+
+    from app.clock import STOCKHOLM
+
+    for card in ("ok", "ok", "none", "frozen"):            # 09:00: ok twice (one visit), two refused
+        swipe(window, CARDS[card])
+    clock.advance(hours=8)                                   # 17:00: ok again, debt let in
+    swipe(window, CARDS["ok"])
+    swipe(window, CARDS["debt"])
+    window.checkin_banner.ask_let_in = lambda dialog: (dialog.reason.setText("Betalat"), dialog.save(),
+                                                       dialog.result() == dialog.DialogCode.Accepted)[-1]
+    window.checkin_banner.let_in_button.click()
+    with sqlite_core.sessions() as s, s.begin():             # the same Sunday in earlier weeks, 17:00
+        for week in (1, 2, 3, 4):
+            day = date(2026, 11, 22) - timedelta(days=7 * week)
+            s.add(Visit(person_id=people["ok"], card_number=CARDS["ok"],
+                        at=datetime(day.year, day.month, day.day, 17, tzinfo=STOCKHOLM), local_date=day,
+                        local_hour=17, desk="Kassa 2", method="kort", verdict="valkommen", swipes=1))
+    window.day_overview_action.trigger()
+    overview = window.day_overview
+    qtbot.addWidget(overview)
+    qtbot.waitUntil(lambda: overview.data is not None)
+    with sqlite_core.sessions() as s:
+        def count(*where):
+            return s.scalar(select(func.count()).select_from(Visit).where(*where))
+        today = Visit.local_date == date(2026, 11, 22)
+        got_in = count(today, Visit.verdict.in_(("valkommen", "inslappt")))
+        refused = count(today, Visit.verdict == "nekad")
+        at_17 = count(today, Visit.local_hour == 17, Visit.verdict != "nekad")
+        before_17 = count(Visit.local_date < date(2026, 11, 22), Visit.local_hour == 17)
+    assert (got_in, refused, at_17, before_17) == (3, 2, 2, 4)
+    assert overview.findChild(QLabel, "checked_in_today").text() == f"Incheckade idag: {got_in}"
+    assert overview.findChild(QLabel, "refused_today").text() == f"Nekade: {refused}"
+    assert overview.findChild(QLabel, "day_title").text() == "Dagsöversikt – söndag 22 november 2026"
+    assert overview.chart.today[9] == 1 and overview.chart.today[17] == at_17
+    assert overview.chart.average[17] == before_17 / 8
+    table = overview.findChild(QTableWidget, "refused_visits")
+    shown = [[table.item(r, c).text() for c in (0, 1, 3, 4)] for r in range(table.rowCount())]
+    assert shown == [["17:00", "Debt Test", "Skuld 250,00 kr", "Ja – Betalat"],
+                     ["09:00", "Frozen Test", "Fryst t.o.m. 2026-12-31", "Nej"],
+                     ["09:00", "None Test", "Kunden har inget abonnemang", "Nej"]]
+    overview.show()
+    with qtbot.waitSignal(overview.chart.painted, timeout=2000):
+        overview.chart.repaint()
+    swipe(window, CARDS["expired"])                          # F5 / Uppdatera reads again
+    overview.refresh_button.click()
+    qtbot.waitUntil(lambda: overview.data.refused == 3)
