@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFrame, 
 
 from app.errors import UserError
 from app.routines.checkin import CheckIn, CheckInCommand, CheckInResult, LetIn, LetInCommand
-from app.settings import load_settings
 from widgets.search_panel import QueryRunner
 from widgets.services import UiServices
 
@@ -119,21 +118,14 @@ class CheckInBanner(QFrame):
         self._run(CheckInCommand(person_id=person_id))
 
     def _run(self, command: CheckInCommand) -> None:
-        core, actor = self.services.core, self.services.actor
-        routine = CheckIn(core)
+        actor = self.services.actor
+        routine = CheckIn(self.services.core)
 
-        def work():
-            result = routine.execute(command, actor)
-            with core.sessions() as session:
-                sounds = load_settings(session).checkin_sounds
-            return result, sounds
+        self.runner.run(lambda: routine.execute(command, actor), self._done, self._failed)
 
-        self.runner.run(work, self._done, self._failed)
-
-    def _done(self, outcome) -> None:
-        result, sounds = outcome
+    def _done(self, result: CheckInResult) -> None:
         self.show_result(result)
-        if sounds:
+        if result.sounds:
             self.beep()
             if not result.admitted:
                 QTimer.singleShot(250, self.beep)

@@ -60,6 +60,7 @@ class CheckInResult:
     repeated: bool                       # a second swipe within the window: the same visit
     first_at: datetime                   # when this visit was first recorded
     card_number: str | None
+    sounds: bool = True                  # the business setting "checkin_sounds", for the desk
 
 
 def _shown(reasons) -> tuple[ShownReason, ...]:
@@ -155,7 +156,8 @@ class CheckIn(Routine[CheckInCommand, CheckInResult]):
         session.flush()
         result = CheckInResult(visit_id=visit.id, person_id=person_id, admitted=visit.verdict != "nekad",
                                verdict=visit.verdict, refusals=_shown(verdict.refusals), notes=_shown(verdict.notes),
-                               repeated=earlier is not None, first_at=visit.at, card_number=number)
+                               repeated=earlier is not None, first_at=visit.at, card_number=number,
+                               sounds=settings.checkin_sounds)
         return result, "visit", visit.id
 
     def judge(self, session: Session, person_id: int | None, card_state: str | None, settings, today) -> Verdict:
