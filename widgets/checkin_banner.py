@@ -28,6 +28,7 @@ STYLES = {
     "nekad": ("#b91c1c", "#fef2f2"),
     "fel": ("#4b5563", "#f3f4f6"),
 }
+BANNER_HEIGHT = 124
 HEADLINES = {"valkommen": "Välkommen", "inslappt": "Insläppt", "nekad": "Nekad"}
 
 
@@ -108,6 +109,7 @@ class CheckInBanner(QFrame):
         layout.setContentsMargins(16, 8, 16, 8)
         layout.addLayout(text, 1)
         layout.addWidget(self.let_in_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.setFixedHeight(BANNER_HEIGHT)
         self.hide()
 
     # -- running the routine -------------------------------------------------
@@ -161,17 +163,19 @@ class CheckInBanner(QFrame):
         self.shown.emit(result)
 
     def _paint(self, kind: str, headline: str, reason: str, detail: str) -> None:
-        colour, background = STYLES[kind]
-        self.setProperty("verdict", kind)
-        self.setStyleSheet(f"QFrame#checkin_banner {{ background: {background}; border-left: 10px solid {colour}; }}")
+        # Restyled only when the kind changes, and the banner keeps one height: a swipe then costs the
+        # three labels' text, not a re-polish of the banner and a new layout of the card below it.
+        if self.property("verdict") != kind:
+            colour, background = STYLES[kind]
+            self.setProperty("verdict", kind)
+            self.setStyleSheet(f"QFrame#checkin_banner {{ background: {background}; "
+                               f"border-left: 10px solid {colour}; }}"
+                               f"QLabel#checkin_headline {{ font-size: 30pt; font-weight: 700; color: {colour}; }}"
+                               f"QLabel#checkin_reason {{ font-size: 15pt; font-weight: 600; color: {colour}; }}"
+                               "QLabel#checkin_detail { font-size: 10pt; color: #374151; }")
         self.headline.setText(headline)
-        self.headline.setStyleSheet(f"font-size: 30pt; font-weight: 700; color: {colour};")
         self.reason.setText(reason)
-        self.reason.setStyleSheet(f"font-size: 15pt; font-weight: 600; color: {colour};")
-        self.reason.setVisible(bool(reason))
         self.detail.setText(detail)
-        self.detail.setStyleSheet("font-size: 10pt; color: #374151;")
-        self.detail.setVisible(bool(detail))
         self.show()
 
     def clear(self) -> None:
