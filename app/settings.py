@@ -57,6 +57,17 @@ OPTIONS: tuple[Option, ...] = (
     Option("smtp_starttls", "Kryptera med STARTTLS", "bool", True),
     Option("smtp_user", "Användarnamn för e-postservern (lösenordet ligger i nyckelringen)", "text", ""),
     Option("smtp_sender", "Avsändaradress för e-post", "text", ""),
+    # Check-in on a swipe (app/checkin.py): which reasons refuse entry, the debt limit, double swipes, sound.
+    Option("checkin_refuse_no_subscription", "Inpassering: neka kund utan giltigt abonnemang", "bool", True),
+    Option("checkin_refuse_frozen", "Inpassering: neka kund med fryst abonnemang", "bool", True),
+    Option("checkin_refuse_debt", "Inpassering: neka kund med skuld över skuldgränsen", "bool", True),
+    Option("checkin_debt_limit_ore", "Inpassering: skuldgräns i öre (skuld över gränsen nekas)", "int", 0),
+    Option("checkin_refuse_blocked_card", "Inpassering: neka spärrat kort", "bool", True),
+    Option("checkin_refuse_type_expired", "Inpassering: neka när intyget för kundtypen har gått ut", "bool", True),
+    Option("checkin_refuse_not_started", "Inpassering: neka när abonnemanget inte har börjat", "bool", True),
+    Option("checkin_double_swipe_minutes", "Inpassering: en ny dragning inom så många minuter räknas som samma besök",
+           "int", 5),
+    Option("checkin_sounds", "Inpassering: ljudsignal vid Välkommen och Nekad", "bool", True),
 )
 BY_KEY = {o.key: o for o in OPTIONS}
 
@@ -94,6 +105,15 @@ class BusinessSettings:
     smtp_starttls: bool
     smtp_user: str
     smtp_sender: str
+    checkin_refuse_no_subscription: bool
+    checkin_refuse_frozen: bool
+    checkin_refuse_debt: bool
+    checkin_debt_limit_ore: int
+    checkin_refuse_blocked_card: bool
+    checkin_refuse_type_expired: bool
+    checkin_refuse_not_started: bool
+    checkin_double_swipe_minutes: int
+    checkin_sounds: bool
 
     def price_list_for_type(self, customer_type: str) -> int | None:
         return {

@@ -19,7 +19,8 @@ address, one active card (5 % also have an older blocked card), about 1.2
 subscriptions (a main subscription, a fifth also an add-on; some frozen, some with
 a future freeze, some cancelled, ended, pending or lagging), an autogiro mandate
 for AG payers, a paid order for every second person, a photo for 5 %, an unpaid
-invoice (skuld) for 2 %. Plus 1,000 organisations and 100,000 pre-orders.
+invoice (skuld) for 2 %. Plus 1,000 organisations, 100,000 pre-orders and ten visits per person
+(--visits; 10,000,000 at a million persons) over the last year, by the hours a gym is busy.
 """
 from __future__ import annotations
 
@@ -170,6 +171,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                  "status"),
     "preorders": ("id", "organisation_id", "product_id", "valid_from", "valid_to", "name", "personnummer",
                   "birth_date", "email", "status", "created_at"),
+    "visits": ("id", "person_id", "card_number", "at", "local_date", "local_hour", "desk", "method", "verdict",
+               "reason", "reason_text", "swipes"),
 }
 BULK_TABLES = tuple(COLUMNS)
 
@@ -432,6 +435,48 @@ def generate_persons(first: int, count: int, total: int, n_orgs: int, cat: Catal
     return rows
 
 
+# Visits: spread over VISIT_DAYS days ending on the data's day, by hour as a gym's day looks
+# (busy before work, at lunch and after work), 95 % welcome, 1 % let in by hand, 4 % refused.
+VISIT_DAYS = 365
+VISIT_HOURS = {6: 5, 7: 8, 8: 6, 9: 4, 10: 3, 11: 4, 12: 6, 13: 4, 14: 3, 15: 4, 16: 7, 17: 10, 18: 10, 19: 8,
+               20: 5, 21: 3}
+VISIT_REFUSALS = (("inget_abonnemang", "Kunden har inget abonnemang"), ("fryst", "Abonnemanget är fryst"),
+                  ("skuld", "Skuld 400,00 kr"), ("sparrat_kort", "Kortet som drogs är spärrat"))
+
+
+def generate_visits(first: int, count: int, total: int, persons: int, fmt: Fmt, today: date,
+                    seed: int) -> list[tuple]:
+    """Visits first..first+count-1 of `total`, in time order (the id follows the time, as at a desk)."""
+    from app.clock import STOCKHOLM
+
+    rng = random.Random(f"{seed}:visits:{first}")
+    hours, weights = list(VISIT_HOURS), list(VISIT_HOURS.values())
+    per_day = total / VISIT_DAYS
+    out = []
+    base_cache: dict[tuple[date, int], datetime] = {}
+    ts, d = fmt.ts, fmt.d
+    start = today - timedelta(days=VISIT_DAYS - 1)
+    for vid in range(first, first + count):
+        day = start + timedelta(days=min(VISIT_DAYS - 1, int((vid - 1) / per_day)))
+        hour = rng.choices(hours, weights)[0]
+        base = base_cache.get((day, hour))
+        if base is None:
+            base = base_cache[(day, hour)] = datetime(day.year, day.month, day.day, hour,
+                                                      tzinfo=STOCKHOLM).astimezone(timezone.utc)
+        at = base + timedelta(seconds=rng.randrange(3600))
+        pid = rng.randrange(1, persons + 1)
+        r = rng.random()
+        if r < 0.95:
+            verdict, reason, text = "valkommen", None, None
+        elif r < 0.96:
+            verdict, (reason, text) = "inslappt", rng.choice(VISIT_REFUSALS)
+        else:
+            verdict, (reason, text) = "nekad", rng.choice(VISIT_REFUSALS)
+        out.append((vid, pid, card_number_for(pid), ts(at), d(day), hour, f"Kassa {1 + vid % 3}", "kort", verdict,
+                    reason, text, 1))
+    return out
+
+
 def generate_organisations(n_orgs: int, cat: Catalogue, seed: int) -> list[tuple]:
     rng = random.Random(f"{seed}:orgs")
     out = []
@@ -565,7 +610,7 @@ def prepare_database(url: str) -> str:
 
 
 def generate(url: str, persons: int = 1_000_000, *, seed: int = DEFAULT_SEED, today: date = DEFAULT_TODAY,
-             organisations: int = 1_000, preorders: int = 100_000, log=print) -> dict:
+             organisations: int = 1_000, preorders: int = 100_000, visits: int | None = None, log=print) -> dict:
     """Create and fill the database at url; returns timings and row counts."""
     from sqlalchemy.orm import Session
 
@@ -603,13 +648,21 @@ def generate(url: str, persons: int = 1_000_000, *, seed: int = DEFAULT_SEED, to
                                 today, seed, photo)
         gen_seconds += time.perf_counter() - t0
         for table in BULK_TABLES:
-            if table != "organisations":
+            if table in rows and table != "organisations":
                 load(table, rows[table])
         log(f"  {min(first + CHUNK - 1, persons):>9,} persons ({time.perf_counter() - started:5.0f} s)")
     t0 = time.perf_counter()
     pre = generate_preorders(preorders, organisations, persons, cat, fmt, today, seed)
     gen_seconds += time.perf_counter() - t0
     load("preorders", pre)
+    n_visits = 10 * persons if visits is None else visits
+    for first in range(1, n_visits + 1, 4 * CHUNK):
+        t0 = time.perf_counter()
+        rows = generate_visits(first, min(4 * CHUNK, n_visits - first + 1), n_visits, persons, fmt, today, seed)
+        gen_seconds += time.perf_counter() - t0
+        load("visits", rows)
+        if (first - 1) % (20 * CHUNK) == 0 or first + 4 * CHUNK > n_visits:
+            log(f"  {min(first + 4 * CHUNK - 1, n_visits):>10,} visits ({time.perf_counter() - started:5.0f} s)")
     t0 = time.perf_counter()
     loader.finish({"customer_number": 10_000 + persons, "order_number": 100_000 + counts["orders"],
                    "invoice_number": 500_000 + counts["invoices"]})
@@ -654,12 +707,13 @@ def main(argv: list[str] | None = None) -> int:
     add_db_arguments(parser)
     parser.add_argument("--organisations", type=int, default=1_000)
     parser.add_argument("--preorders", type=int, default=100_000)
+    parser.add_argument("--visits", type=int, default=None, help="number of visits (default 10 per person)")
     args = parser.parse_args(argv)
     url = url_from_args(args)
     shown = make_url(url).render_as_string(hide_password=True)
     print(f"Generating {args.persons:,} persons into {shown} (seed {args.seed}, day {args.today})")
     result = generate(url, args.persons, seed=args.seed, today=args.today, organisations=args.organisations,
-                      preorders=args.preorders)
+                      preorders=args.preorders, visits=args.visits)
     print(f"Done in {result['seconds_total']:.1f} s: schema {result['seconds_schema']:.1f} s, "
           f"generate rows {result['seconds_generate']:.1f} s, load {result['seconds_load']:.1f} s, "
           f"indexes/analyse {result['seconds_index']:.1f} s")

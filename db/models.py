@@ -786,3 +786,44 @@ class Desk(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_user: Mapped[str | None] = mapped_column(String(60))
     __table_args__ = (UniqueConstraint("machine", "desk_name", name="machine_desk"),)
+
+
+# --------------------------------------------------------------------------
+# Check-in (issue 13): one row per visit, refused ones too
+# --------------------------------------------------------------------------
+
+VISIT_VERDICTS = ("valkommen", "nekad", "inslappt")
+VISIT_METHODS = ("kort", "manuell")
+
+
+class Visit(Base):
+    """A besök: a swipe or a "Checka in" from the card. A second swipe within the configured minutes
+    updates the same row (`swipes`); `local_date`/`local_hour` are the Swedish calendar day and hour
+    of `at`, so the day overview groups without time-zone arithmetic in SQL (both databases)."""
+
+    __tablename__ = "visits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    card_number: Mapped[str | None] = mapped_column(String(40))  # as swiped; None for "Checka in"
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+    local_hour: Mapped[int] = mapped_column(Integer)
+    desk: Mapped[str] = mapped_column(String(60))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who was logged in at the desk
+    method: Mapped[str] = mapped_column(String(10))
+    verdict: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(30))         # the first refusing reason's code
+    reason_text: Mapped[str | None] = mapped_column(String(400))   # every refusing reason, as shown
+    swipes: Mapped[int] = mapped_column(Integer, default=1)
+    let_in_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    let_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    let_in_reason: Mapped[str | None] = mapped_column(String(500))  # FIELD_LIMITS["reason"]
+    __table_args__ = (
+        CheckConstraint(_in("verdict", VISIT_VERDICTS), name="verdict"),
+        CheckConstraint(_in("method", VISIT_METHODS), name="method"),
+        CheckConstraint("local_hour >= 0 AND local_hour <= 23", name="local_hour"),
+        CheckConstraint("swipes >= 1", name="swipes"),
+        Index("ix_visits_person_at", "person_id", "at"),
+        Index("ix_visits_card_at", "card_number", "at"),
+        Index("ix_visits_day", "local_date", "local_hour", "verdict"),
+    )

@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.log_path = log_path
         self.bus: Bus = services.bus
         self.till_window = None
+        self.day_overview = None
         settings = self._settings()
         self.setWindowTitle(f"{settings.club_name} – {services.actor.full_name} ({services.core.desk})")
         self.resize(1366, 860)
@@ -119,12 +120,20 @@ class MainWindow(QMainWindow):
         self.organisation_card = OrganisationCardWidget(services)
         for page in (self.welcome, self.person_card, self.organisation_card):
             self.stack.addWidget(page)
+        # Check-in (issue 13): the verdict of a swipe sits above the card (widgets/checkin_banner.py).
+        from widgets.checkin_banner import CheckInBanner
+
+        self.checkin_banner = CheckInBanner(services)
+        self.checkin_banner.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.checkin_banner.shown.connect(lambda result: self.person_card.visits_tab.visit_recorded(result.person_id))
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.checkin_banner)
+        right_layout.addWidget(self.stack, 1)
         splitter = QSplitter()
         splitter.addWidget(self.search_tabs)
-        self.card_area = QWidget()  # the stack, with room above it for the desk's queued work
-        card_layout = QVBoxLayout(self.card_area)
-        card_layout.setContentsMargins(0, 0, 0, 0)
-        card_layout.addWidget(self.stack, 1)
+        self.card_area, card_layout = right, right_layout  # room above for the desk's queued work too
         splitter.addWidget(self.card_area)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
@@ -224,6 +233,15 @@ class MainWindow(QMainWindow):
         if self.services.core.outbox is not None:
             self.queued_action = self._action("Köade å&tgärder…", lambda: self.queued_work.show_dialog())
             customer.addAction(self.queued_action)
+        # Check-in (issue 13): one block.
+        customer.addSeparator()
+        from widgets.checkin_banner import CHECKIN_KEY
+
+        self.checkin_action = self._action("Checka &in kunden på det öppna kortet", self.check_in_open_person,
+                                           CHECKIN_KEY)
+        customer.addAction(self.checkin_action)
+        self.day_overview_action = self._action("&Dagsöversikt – besök idag…", self.show_day_overview)
+        customer.addAction(self.day_overview_action)
         organisation = bar.addMenu("&Organisation")
         organisation.addAction(self._action("&Sök organisation", self.focus_organisation_search, "Ctrl+O"))
         help_menu = bar.addMenu("&Hjälp")
@@ -245,6 +263,8 @@ class MainWindow(QMainWindow):
             self.search_tabs.setCurrentWidget(self.lookup_tab)
 
     def open_person(self, person_id: int, swiped_card: str | None = None) -> None:
+        if self.checkin_banner.person_id != person_id:  # the verdict shown belongs to somebody else
+            self.checkin_banner.clear()
         try:
             self.person_card.show_person(person_id, swiped_card)
         except UserError as err:
@@ -261,6 +281,27 @@ class MainWindow(QMainWindow):
             self.queued_work.show_for_person(None)
 
     def on_card_swiped(self, card_number: str) -> None:
+        """A swipe checks the card in (verdict above the card), then opens the card as before."""
+        self.checkin_banner.check_in_card(card_number)
+        self._open_swiped_card(card_number)
+
+    def check_in_open_person(self) -> None:
+        """"Checka in" (F6): a member without their card, from the open person card."""
+        if self.stack.currentWidget() is not self.person_card or self.person_card.person_id is None:
+            self.statusBar().showMessage("Öppna kundens personkort först (sök med F2), och checka sedan in.", 8000)
+            return
+        self.checkin_banner.check_in_person(self.person_card.person_id)
+
+    def show_day_overview(self) -> None:
+        from widgets.day_overview import DayOverviewWindow
+
+        if self.day_overview is None:
+            self.day_overview = DayOverviewWindow(self.services)
+        self.day_overview.refresh()
+        self.day_overview.show()
+        self.day_overview.raise_()
+
+    def _open_swiped_card(self, card_number: str) -> None:
         from app.queries.search import find_person_by_card
 
         with self.services.core.sessions() as session:
@@ -333,4 +374,6 @@ class MainWindow(QMainWindow):
             self.services.cards.shutdown()
         if self.till_window is not None:
             self.till_window.close()
+        if self.day_overview is not None:
+            self.day_overview.close()
         super().closeEvent(event)

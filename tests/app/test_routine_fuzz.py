@@ -241,6 +241,7 @@ def broken_rows(core) -> list[str]:
 
 def valid_commands(w: dict) -> dict:
     from app.routines import invoices as inv, organisations as org, pay_order as po, person_edit as pe
+    from app.routines.checkin import CheckInCommand
     from app.routines.create_person import CreatePerson
     from app.routines.person_data import AddressData
     from app.routines.registration_data import AccessData, NewMembershipCard, SetMandate
@@ -275,6 +276,7 @@ def valid_commands(w: dict) -> dict:
         "FreezeSubscriptionRoutine": FreezeSubscription(w["gym"], TODAY, TODAY + timedelta(days=60)),
         "CancelSubscriptionRoutine": CancelSubscription(w["gym"], False),
         "DebitSubscriptionRoutine": DebitSubscription(w["gym"], 1),
+        "CheckIn": CheckInCommand(person_id=w["anna"]),
     }
 
 
@@ -347,7 +349,7 @@ def teardown_module(module):
     "UpdateMessagesRoutine", "AddNoteRoutine", "AddJournalEntryRoutine", "UpdateMarketingRoutine",
     "UpdateStaffFieldsRoutine", "AddDocumentRoutine", "SetMandateRoutine", "NewMembershipCardRoutine", "AddPreOrder",
     "ImportPreOrders", "PayOrderRoutine", "CancelOrderRoutine", "CreditInvoiceRoutine", "PayInvoiceAtDeskRoutine",
-    "FreezeSubscriptionRoutine", "CancelSubscriptionRoutine", "DebitSubscriptionRoutine"])
+    "FreezeSubscriptionRoutine", "CancelSubscriptionRoutine", "DebitSubscriptionRoutine", "CheckIn"])
 def test_the_mutation_bases_are_valid_commands(core, admin, name):
     """Each base the fuzzer mutates goes through as it is, so a mutation tests one field at a time."""
     world = build_world(core)

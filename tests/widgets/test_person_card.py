@@ -235,7 +235,7 @@ def test_journal_tab_needs_the_right(make_card, everything):
     assert "Kundjournal" not in recep.tab_titles()
     assert recep.tab_titles() == ["Basuppgifter", "Adress/Fakturaadress", "Marknad", "Meddelanden", "Dokument",
                                   "Bokningar", "Tidigare köp", "Ekonomi", "Fakturor", "Personal", "Abonnemang",
-                                  "Värdekort"]
+                                  "Värdekort", "Besök"]
     admin = make_card("admin")
     assert admin.tab_titles()[-1] == "Kundjournal"
 
