@@ -207,12 +207,33 @@ class MainWindow(QMainWindow):
         customer.addSeparator()
         self.till_action = self._action("&Kassa", self.show_till, "F4")
         customer.addAction(self.till_action)
+        self._build_settings_menu(bar)
         organisation = bar.addMenu("&Organisation")
         organisation.addAction(self._action("&Sök organisation", self.focus_organisation_search, "Ctrl+O"))
         help_menu = bar.addMenu("&Hjälp")
         help_menu.addAction(self._action("&Uppdatera postnummer…", self.update_postal_codes))
         help_menu.addAction(self._action("Var finns &loggfilen?", self.show_log_path))
         self.maintenance.add_help_entries(help_menu)
+
+    def _build_settings_menu(self, bar) -> None:
+        """Inställningar (issue 12): each entry only for a user with the right it needs; the routines
+        behind them check the right again."""
+        rights = self.services.actor.rights
+        if SYSTEM_SETTINGS not in rights:
+            return
+        from widgets.admin_settings import SettingsDialog
+        from app.settings import ROUTINES_PAGE
+
+        self.settings_menu = bar.addMenu("I&nställningar")
+        self.settings_menu.addAction(self._action(
+            "&Kundrutiner…", lambda: self.open_admin_dialog(SettingsDialog(self.services, ROUTINES_PAGE, self))))
+
+    def open_admin_dialog(self, dialog) -> None:
+        """Open an admin dialog (window-modal); tests find it in services.extra["open_dialogs"]."""
+        opened = self.services.extra.setdefault("open_dialogs", [])
+        opened.append(dialog)
+        dialog.finished.connect(lambda _result: opened.remove(dialog) if dialog in opened else None)
+        dialog.open()
 
     # -- slots -------------------------------------------------------------
     def focus_search(self) -> None:

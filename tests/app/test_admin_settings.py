@@ -1,0 +1,79 @@
+"""The settings routines of the Inställningar menu, called directly (issue 12): the right is checked in
+the routine, every change is audited, and a change saved at one desk applies at another desk's next
+routine start (two Core instances on one database, SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.context import Core
+from app.errors import NotAllowed, ValidationError
+from app.routines.admin_settings import SaveSettings, SaveSettingsCommand
+from app.routines.subscriptions.freeze import FreezeSubscriptionRoutine
+from app.routines.subscriptions.freeze import FreezeSubscription
+from app.settings import length_can_exceed, load_settings, stored_values
+from db.engine import make_engine, make_session_factory
+from tests.app import sub_builders as b
+
+
+def change(core, **wanted) -> SaveSettingsCommand:
+    with core.sessions() as s:
+        shown = stored_values(s)
+    return SaveSettingsCommand.of({k: shown[k] for k in wanted}, wanted)
+
+
+def test_saving_settings_without_the_right_is_refused_in_the_routine(core, make_actor):
+    recep = make_actor(core, "recep")
+    with pytest.raises(NotAllowed, match="Systeminställningar"):
+        SaveSettings(core).execute(change(core, max_prepay_intervals=3), recep)
+    with core.sessions() as s:
+        assert load_settings(s).max_prepay_intervals == 12
+    assert b.audit_actions(core) == []
+
+
+def test_a_change_at_one_desk_applies_at_the_next_routine_of_another_desk(db, clock, make_actor):
+    desk_a = Core(sessions=make_session_factory(db.engine), clock=clock, desk="Kassa 1")
+    other_engine = make_engine(db.url)  # the other PC: its own engine and connections
+    try:
+        desk_b = Core(sessions=make_session_factory(other_engine), clock=clock, desk="Kassa 2")
+        cat = b.catalog(desk_a)
+        anna = b.person(desk_a, 1)
+        gym = b.subscription(desk_a, anna, cat.gym, price_list_id=cat.ordinarie)
+        admin = make_actor(desk_a, "admin")
+        recep = make_actor(desk_b, "recep")
+        SaveSettings(desk_a).execute(change(desk_a, freeze_max={"number": 2, "unit": "månader"}), admin)
+        with desk_b.sessions() as s:
+            assert load_settings(s).freeze_max == {"number": 2, "unit": "månader"}
+        with pytest.raises(ValidationError, match="högst 2 månader"):
+            FreezeSubscriptionRoutine(desk_b).execute(
+                FreezeSubscription(gym, date(2026, 11, 22), date(2027, 2, 21)), recep)
+        FreezeSubscriptionRoutine(desk_b).execute(FreezeSubscription(gym, date(2026, 11, 22), date(2027, 1, 21)),
+                                                  recep)
+    finally:
+        other_engine.dispose()
+
+
+def test_the_audit_row_says_who_when_and_what_changed(core, make_actor):
+    from db.models import AuditEntry
+
+    b.catalog(core)
+    admin = make_actor(core, "admin")
+    assert SaveSettings(core).execute(change(core, min_age_ordinarie=18, notice_include_today=False), admin) == (
+        "min_age_ordinarie", "notice_include_today")
+    with core.sessions() as s:
+        (row,) = s.scalars(select(AuditEntry))
+    assert (row.user_id, row.at, row.action) == (admin.user_id, core.clock.now(), "Ändra inställningar")
+    assert '"min_age_ordinarie": {"från": 0, "till": 18}' in row.details
+    assert '"notice_include_today": {"från": true, "till": false}' in row.details
+
+
+def test_lengths_are_compared_over_real_calendar_months():
+    month = {"number": 1, "unit": "månader"}
+    assert length_can_exceed({"number": 29, "unit": "dagar"}, month)      # February
+    assert not length_can_exceed({"number": 28, "unit": "dagar"}, month)
+    assert length_can_exceed(month, {"number": 30, "unit": "dagar"})      # 31-day months
+    assert not length_can_exceed(month, {"number": 31, "unit": "dagar"})
+    assert not length_can_exceed({"number": 2, "unit": "månader"}, {"number": 2, "unit": "månader"})
+    assert length_can_exceed({"number": 3, "unit": "månader"}, {"number": 2, "unit": "månader"})

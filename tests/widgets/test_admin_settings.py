@@ -1,0 +1,229 @@
+"""Inställningar > Kundrutiner… end to end through its real widgets (issue 12 point 1): the form is
+generated from app.settings.OPTIONS, Spara writes one audited change, a bad value is refused at its
+field and writes nothing, and the change reaches the routines (the Frys wizard)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel
+
+from app import menus
+from app.settings import OPTIONS, ROUTINES_PAGE, load_settings
+from tests.app import sub_builders as b
+from tests.wizards.conftest import confirm, error_box, postal_codes, services  # noqa: F401 - fixtures
+from tests.wizards.test_sub_freeze import identify, start, type_date, visible_errors
+from widgets.admin_settings import EDITORS, SettingsDialog
+from widgets.main_window import MainWindow
+from widgets.services import Bus, UiServices
+from wizards.subscription.wizards import PERIOD
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
+                                       r"This plugin does not support raise\(\)")
+
+
+def admin_services(core, make_actor, tmp_path, username="admin") -> UiServices:
+    from app.postal import PostalCodes
+
+    return UiServices(core=core, actor=make_actor(core, username), bus=Bus(), user_data_dir=tmp_path / "data",
+                      postal=PostalCodes.load())
+
+
+@pytest.fixture
+def window_for(qtbot, sqlite_core, make_actor, tmp_path, monkeypatch):
+    monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path / "data"))
+
+    def make(username: str) -> MainWindow:
+        window = MainWindow(admin_services(sqlite_core, make_actor, tmp_path, username))
+        qtbot.addWidget(window)
+        return window
+    return make
+
+
+def menu_titles(window: MainWindow) -> dict[str, list[str]]:
+    return {a.text().replace("&", ""): [x.text().replace("&", "") for x in a.menu().actions()]
+            for a in window.menuBar().actions() if a.menu() is not None}
+
+
+def open_entry(qtbot, window: MainWindow, title: str):
+    (action,) = [a for a in window.settings_menu.actions() if a.text().replace("&", "") == title]
+    action.trigger()
+    dialog = window.services.extra["open_dialogs"][-1]
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def audit_rows(core, action: str):
+    from sqlalchemy import select
+
+    from db.models import AuditEntry
+
+    with core.sessions() as s:
+        return [(r.user_id, r.at, r.details) for r in s.scalars(select(AuditEntry).where(AuditEntry.action == action))]
+
+
+def user_id(core, username: str) -> int:
+    from sqlalchemy import select
+
+    from db.models import User
+
+    with core.sessions() as s:
+        return s.scalar(select(User.id).where(User.username == username))
+
+
+def settings_rows(core) -> dict:
+    from sqlalchemy import select
+
+    from db.models import Setting
+
+    with core.sessions() as s:
+        return {r.key: r.value for r in s.scalars(select(Setting))}
+
+
+# -- the menu -----------------------------------------------------------------------------------------------
+
+
+def test_the_settings_menu_is_there_only_with_the_right(window_for):
+    assert "Inställningar" in menu_titles(window_for("admin"))
+    assert "Kundrutiner…" in menu_titles(window_for("admin"))["Inställningar"]
+    assert "Inställningar" not in menu_titles(window_for("recep"))
+
+
+# -- the generated form ---------------------------------------------------------------------------------------
+
+
+def test_every_routine_setting_has_a_field_in_its_group_with_label_unit_and_help(qtbot, sqlite_core, make_actor,
+                                                                                 tmp_path):
+    b.catalog(sqlite_core)
+    dialog = SettingsDialog(admin_services(sqlite_core, make_actor, tmp_path), ROUTINES_PAGE)
+    qtbot.addWidget(dialog)
+    page = [o for o in OPTIONS if o.page == ROUTINES_PAGE]
+    assert set(dialog.editors) == {o.key for o in page}
+    assert all(o.kind in EDITORS for o in OPTIONS)
+    # Groups as the seeds order them, in declaration order.
+    assert list(dialog.groups) == ["Kundtyper", "Teckna abonnemang", "Organisationskund", "Registrera ny kund",
+                                   "Säga upp abonnemang", "Debitera abonnemang", "Frysa abonnemang",
+                                   "Uthämtning av onlineköp", "Nytt medlemskort"]
+    for option in page:
+        box = dialog.groups[option.group]
+        texts = [w.text() for w in box.findChildren(QLabel) + box.findChildren(QCheckBox)]
+        assert option.title in texts, option.key
+        if option.help:
+            assert option.help in texts, option.key
+        if option.unit and option.kind in ("int", "followup"):
+            assert option.unit in texts, option.key
+    # The stored values are shown: the catalogue set the Ordinarie list.
+    assert dialog.editors["price_list_ordinarie"].focus.currentText() == "Ordinarie"
+    assert dialog.editors["freeze_max"].get() == {"number": 12, "unit": "månader"}
+
+
+def test_a_setting_declared_later_appears_without_code_of_its_own(qtbot, sqlite_core, make_actor, tmp_path,
+                                                                  monkeypatch):
+    from app import settings
+    from widgets import admin_settings
+
+    extra = settings.Option("checkin_grace_minutes", "Insläpp före bokat pass", "int", 15, "Inpassering",
+                            "minuter", "Hur tidigt en bokad kund släpps in.", maximum=120)
+    monkeypatch.setattr(admin_settings, "OPTIONS", (*settings.OPTIONS, extra))
+    monkeypatch.setitem(settings.BY_KEY, extra.key, extra)
+    monkeypatch.setattr(admin_settings, "stored_values", lambda s: {**settings.stored_values(s), extra.key: 15})
+    dialog = SettingsDialog(admin_services(sqlite_core, make_actor, tmp_path), ROUTINES_PAGE)
+    qtbot.addWidget(dialog)
+    assert "Inpassering" in dialog.groups and dialog.editors[extra.key].get() == 15
+    texts = [w.text() for w in dialog.groups["Inpassering"].findChildren(QLabel)]
+    assert {"Insläpp före bokat pass", "minuter", "Hur tidigt en bokad kund släpps in."} <= set(texts)
+
+
+# -- save, audit, behaviour -------------------------------------------------------------------------------------
+
+
+def test_set_the_longest_freeze_to_two_months_and_the_freeze_wizard_refuses_three(qtbot, window_for, sqlite_core,
+                                                                                   services):  # noqa: F811
+    cat = b.catalog(sqlite_core)
+    anna = b.person(sqlite_core, 1)
+    gym = b.subscription(sqlite_core, anna, cat.gym, price_list_id=cat.ordinarie)
+    window = window_for("admin")
+    dialog = open_entry(qtbot, window, "Kundrutiner…")
+    editor = dialog.editors["freeze_max"]
+    editor.number.setValue(2)
+    editor.unit.setCurrentText("månader")
+    dialog.editors["max_prepay_intervals"].set(6)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+
+    with sqlite_core.sessions() as s:
+        settings = load_settings(s)
+    assert settings.freeze_max == {"number": 2, "unit": "månader"} and settings.max_prepay_intervals == 6
+    assert set(settings_rows(sqlite_core)) >= {"freeze_max", "max_prepay_intervals"}
+    ((who, when, details),) = audit_rows(sqlite_core, "Ändra inställningar")
+    assert who == user_id(sqlite_core, "admin") and when == sqlite_core.clock.now()
+    assert '"freeze_max": {"från": {"number": 12, "unit": "månader"}, "till": {"number": 2, "unit": "månader"}}' \
+        in details
+
+    # The Frys wizard (another desk's services, same database) now refuses a freeze of three months.
+    d = start(qtbot, services, menus.FRYS, anna, gym)
+    identify(d)
+    d.next(PERIOD)
+    period = d.page()
+    assert "längst 2 månader" in period.limits_label.text()
+    type_date(d, period.end, date(2027, 2, 21))
+    assert visible_errors(period) == ["Frysperioden får vara högst 2 månader."]
+    assert not d.next_button.isEnabled()
+
+
+def test_a_shortest_freeze_longer_than_the_longest_is_refused_at_the_field_and_nothing_is_written(
+        qtbot, sqlite_core, make_actor, tmp_path):
+    b.catalog(sqlite_core)
+    before = settings_rows(sqlite_core)
+    dialog = SettingsDialog(admin_services(sqlite_core, make_actor, tmp_path), ROUTINES_PAGE)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.editors["freeze_min"].number.setValue(3)
+    dialog.editors["freeze_max"].number.setValue(2)
+    dialog.save()
+    assert dialog.isVisible()
+    assert dialog.errors["freeze_min"].isVisible()
+    assert dialog.errors["freeze_min"].text() == ("Kortast tillåtna frysperiod får inte vara längre än den längsta "
+                                                  "(2 månader).")
+    # 31 dagar against 1 månad: longer in every month but January, March … so refused too.
+    dialog.editors["freeze_min"].set({"number": 31, "unit": "dagar"})
+    dialog.editors["freeze_max"].set({"number": 1, "unit": "månader"})
+    dialog.save()
+    assert dialog.errors["freeze_min"].isVisible()
+    assert settings_rows(sqlite_core) == before and audit_rows(sqlite_core, "Ändra inställningar") == []
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("max_prepay_intervals", 0, "Värdet måste vara minst 1 intervall."),
+    ("min_age_ordinarie", 121, "Värdet får vara högst 120 år."),
+    ("price_list_ordinarie", None, "Ordinarieprislistan är obligatorisk."),
+    ("internal_message_for_routines", "Hej\u200b", "Texten innehåller osynliga tecken"),
+    ("freeze_max", {"number": 121, "unit": "månader"}, "Längden får vara högst 120 månader."),
+])
+def test_every_bad_value_gets_a_swedish_message_at_its_field(qtbot, sqlite_core, make_actor, tmp_path, key, value,
+                                                             message):
+    b.catalog(sqlite_core)
+    before = settings_rows(sqlite_core)
+    dialog = SettingsDialog(admin_services(sqlite_core, make_actor, tmp_path), ROUTINES_PAGE)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.editors[key].set(value)
+    dialog.save()
+    assert dialog.isVisible() and dialog.errors[key].isVisible()
+    assert dialog.errors[key].text().startswith(message)
+    assert [k for k, label in dialog.errors.items() if label.isVisible()] == [key]
+    assert settings_rows(sqlite_core) == before
+
+
+def test_a_value_changed_at_another_desk_meanwhile_is_not_overwritten(qtbot, sqlite_core, make_actor, tmp_path):
+    b.catalog(sqlite_core)
+    dialog = SettingsDialog(admin_services(sqlite_core, make_actor, tmp_path), ROUTINES_PAGE)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    b.setting(sqlite_core, "max_prepay_intervals", 3)  # another desk saved first
+    dialog.editors["max_prepay_intervals"].set(6)
+    dialog.save()
+    assert dialog.errors["max_prepay_intervals"].text().startswith("Inställningen har ändrats vid en annan dator")
+    with sqlite_core.sessions() as s:
+        assert load_settings(s).max_prepay_intervals == 3

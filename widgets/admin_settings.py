@@ -1,0 +1,275 @@
+"""Inställningar > Kundrutiner… and Inställningar > Inställningar…: forms generated from the
+declarations in app.settings.OPTIONS.
+
+Every Option of the dialog's page becomes one field in the box of its group (in declaration order),
+with its Swedish title, unit, help text and a red message line. A setting another module declares
+later appears here without code of its own, as long as its kind is one of EDITORS. Spara runs the
+routine app.routines.admin_settings.SaveSettings with the changed keys; a refused value is shown
+at its field and nothing is written.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QScrollArea, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from app.errors import UserError
+from app.queries.admin import price_lists, product_choices
+from app.routines.admin_settings import SaveSettings, SaveSettingsCommand
+from app.settings import GLOBAL_PAGE, LENGTH_MAX, OPTIONS, ROUTINES_PAGE, Option, stored_values
+from wizards.base import make_error_label, set_message
+
+HELP_STYLE = "color: #555; font-size: 9pt;"
+SPIN_MAX = 99_999  # the spin boxes take more than the options allow, so the routine's reason is shown
+
+
+class Editor:
+    """One setting's input widget: ``widget`` to place, ``get``/``set`` the value as stored."""
+
+    def __init__(self, widget: QWidget, get: Callable[[], Any], set_: Callable[[Any], None],
+                 focus: QWidget | None = None) -> None:
+        self.widget, self.get, self.set, self.focus = widget, get, set_, focus or widget
+
+
+def _spin(parent: QWidget, minimum: int = 0) -> QSpinBox:
+    spin = QSpinBox(parent)
+    spin.setRange(min(0, minimum), SPIN_MAX)
+    spin.setMinimumWidth(90)
+    return spin
+
+
+def _row(parent: QWidget, *widgets: QWidget, unit: str = "") -> QWidget:
+    row = QWidget(parent)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        layout.addWidget(w)
+    if unit:
+        layout.addWidget(QLabel(unit, row))
+    layout.addStretch(1)
+    return row
+
+
+def _bool_editor(dialog, option: Option) -> Editor:
+    box = QCheckBox(option.title, dialog)
+    return Editor(box, box.isChecked, lambda v: box.setChecked(bool(v)))
+
+
+def _int_editor(dialog, option: Option) -> Editor:
+    spin = _spin(dialog, option.minimum)
+    return Editor(_row(dialog, spin, unit=option.unit), spin.value, spin.setValue, spin)
+
+
+def _text_editor(dialog, option: Option) -> Editor:
+    if option.lines > 1:
+        edit = QPlainTextEdit(dialog)
+        edit.setFixedHeight(22 * option.lines + 12)
+        return Editor(edit, edit.toPlainText, edit.setPlainText)
+    line = QLineEdit(dialog)
+    if option.maximum:
+        line.setMaxLength(option.maximum)
+    return Editor(_row(dialog, line, unit=option.unit) if option.unit else line, line.text, line.setText, line)
+
+
+def _choice_editor(dialog, option: Option) -> Editor:
+    combo = QComboBox(dialog)
+    for value, label in option.choices:
+        combo.addItem(label, value)
+    return Editor(_row(dialog, combo), combo.currentData, lambda v: combo.setCurrentIndex(max(0, combo.findData(v))),
+                  combo)
+
+
+def _price_list_editor(dialog, option: Option) -> Editor:
+    combo = QComboBox(dialog)
+    combo.addItem("(ingen prislista)", None)
+    for row in dialog.price_lists:
+        combo.addItem(row.name, row.id)
+    return Editor(_row(dialog, combo), combo.currentData, lambda v: combo.setCurrentIndex(max(0, combo.findData(v))),
+                  combo)
+
+
+def _length_editor(dialog, option: Option) -> Editor:
+    spin = _spin(dialog)
+    unit = QComboBox(dialog)
+    for name in LENGTH_MAX:
+        unit.addItem(name, name)
+
+    def set_(value: dict) -> None:
+        spin.setValue(int(value["number"]))
+        unit.setCurrentIndex(max(0, unit.findData(value["unit"])))
+
+    editor = Editor(_row(dialog, spin, unit), lambda: {"number": spin.value(), "unit": unit.currentData()}, set_,
+                    spin)
+    editor.number, editor.unit = spin, unit
+    return editor
+
+
+def _product_list_editor(dialog, option: Option) -> Editor:
+    listing = QListWidget(dialog)
+    listing.setMaximumHeight(120)
+
+    def set_(ids: list) -> None:
+        listing.clear()
+        for product in dialog.products:
+            if not product.active and product.id not in ids:
+                continue
+            item = QListWidgetItem(product.name if product.active else f"{product.name} (inaktiv)", listing)
+            item.setData(Qt.ItemDataRole.UserRole, product.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if product.id in ids else Qt.CheckState.Unchecked)
+
+    def get() -> list:
+        return [listing.item(i).data(Qt.ItemDataRole.UserRole) for i in range(listing.count())
+                if listing.item(i).checkState() == Qt.CheckState.Checked]
+
+    return Editor(listing, get, set_)
+
+
+def _followup_editor(dialog, option: Option) -> Editor:
+    days = _spin(dialog)
+    email = QCheckBox("via e-post", dialog)
+    sms = QCheckBox("via SMS", dialog)
+
+    def set_(value: dict) -> None:
+        days.setValue(int(value.get("days", 0)))
+        email.setChecked(bool(value.get("email")))
+        sms.setChecked(bool(value.get("sms")))
+
+    editor = Editor(_row(dialog, days, QLabel(option.unit, dialog), email, sms),
+                    lambda: {"days": days.value(), "email": email.isChecked(), "sms": sms.isChecked()}, set_, days)
+    editor.days, editor.email, editor.sms = days, email, sms
+    return editor
+
+
+EDITORS: dict[str, Callable[[Any, Option], Editor]] = {
+    "bool": _bool_editor, "int": _int_editor, "text": _text_editor, "choice": _choice_editor,
+    "price_list": _price_list_editor, "length": _length_editor, "product_list": _product_list_editor,
+    "followup": _followup_editor,
+}
+
+PAGE_TITLES = {ROUTINES_PAGE: "Kundrutiner", GLOBAL_PAGE: "Inställningar"}
+
+
+class SettingsDialog(QDialog):
+    """The generated form for one page of settings; Spara writes the changed ones in one routine."""
+
+    def __init__(self, services, page: str = ROUTINES_PAGE, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.page = page
+        self.setWindowTitle(PAGE_TITLES[page])
+        self.options = [o for o in OPTIONS if o.page == page]
+        with services.core.sessions() as session:
+            self.shown = stored_values(session)
+            self.price_lists = price_lists(session)
+            self.products = product_choices(session)
+        self.editors: dict[str, Editor] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.groups: dict[str, QGroupBox] = {}
+
+        body = QWidget()
+        self.body_layout = QVBoxLayout(body)
+        for option in self.options:
+            self._add(option)
+        self.extra_layout = QVBoxLayout()  # room for page-specific parts (the e-mail password)
+        self.body_layout.addLayout(self.extra_layout)
+        self.body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        self.message = make_error_label(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Spara")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Avbryt")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.resize(760, 720)
+
+    @property
+    def save_button(self):
+        return self.buttons.button(QDialogButtonBox.StandardButton.Save)
+
+    def _group(self, name: str) -> QVBoxLayout:
+        if name not in self.groups:
+            box = QGroupBox(name)
+            box.setLayout(QVBoxLayout())
+            self.groups[name] = box
+            self.body_layout.addWidget(box)
+        return self.groups[name].layout()
+
+    def _add(self, option: Option) -> None:
+        make = EDITORS.get(option.kind)
+        if make is None:
+            raise TypeError(f"no editor for setting kind {option.kind!r} ({option.key})")
+        layout = self._group(option.group)
+        editor = make(self, option)
+        editor.set(self.shown[option.key])
+        editor.widget.setObjectName(option.key)
+        if option.kind != "bool":
+            title = QLabel(option.title)
+            title.setWordWrap(True)
+            title.setBuddy(editor.focus)
+            layout.addWidget(title)
+        layout.addWidget(editor.widget)
+        if option.help:
+            help_label = QLabel(option.help)
+            help_label.setWordWrap(True)
+            help_label.setStyleSheet(HELP_STYLE)
+            layout.addWidget(help_label)
+        error = make_error_label(self)
+        layout.addWidget(error)
+        self.editors[option.key] = editor
+        self.errors[option.key] = error
+
+    # -- values ------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        return {key: editor.get() for key, editor in self.editors.items()}
+
+    def command(self) -> SaveSettingsCommand:
+        return SaveSettingsCommand.of({k: self.shown[k] for k in self.editors}, self.values())
+
+    def clear_errors(self) -> None:
+        for label in (*self.errors.values(), self.message):
+            set_message(label, None)
+
+    def show_error(self, err: UserError) -> None:
+        label = self.errors.get(err.field or "")
+        if label is None:
+            set_message(self.message, err.message)
+            return
+        set_message(label, err.message)
+        editor = self.editors[err.field]
+        editor.focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        scroll = self.findChild(QScrollArea)
+        if scroll is not None:
+            scroll.ensureWidgetVisible(editor.widget)
+
+    def before_save(self) -> None:
+        """Page-specific work that must succeed before the settings are written (raises UserError)."""
+
+    def after_save(self) -> None:
+        """Page-specific work after the settings are written."""
+
+    def save(self) -> None:
+        self.clear_errors()
+        command = self.command()
+        try:
+            self.before_save()
+            if command.changes:
+                SaveSettings(self.services.core).execute(command, self.services.actor)
+            self.after_save()
+        except UserError as err:
+            self.show_error(err)
+            return
+        self.saved_keys = tuple(c.key for c in command.changes)
+        bus = getattr(self.services, "bus", None)
+        if bus is not None and command.changes:
+            bus.status.emit(f"{PAGE_TITLES[self.page]}: {len(command.changes)} ändring(ar) sparade.")
+        self.accept()
