@@ -221,12 +221,15 @@ class MainWindow(QMainWindow):
         rights = self.services.actor.rights
         if SYSTEM_SETTINGS not in rights:
             return
+        from widgets.admin_reasons import FreezeReasonsDialog
         from widgets.admin_settings import SettingsDialog
         from app.settings import ROUTINES_PAGE
 
         self.settings_menu = bar.addMenu("I&nställningar")
         self.settings_menu.addAction(self._action(
             "&Kundrutiner…", lambda: self.open_admin_dialog(SettingsDialog(self.services, ROUTINES_PAGE, self))))
+        self.settings_menu.addAction(self._action(
+            "&Avvikelseorsaker…", lambda: self.open_admin_dialog(FreezeReasonsDialog(self.services, self))))
 
     def open_admin_dialog(self, dialog) -> None:
         """Open an admin dialog (window-modal); tests find it in services.extra["open_dialogs"]."""

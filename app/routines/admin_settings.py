@@ -97,3 +97,132 @@ class SaveSettings(Routine[SaveSettingsCommand, tuple[str, ...]]):
     def audit_details(self, command: SaveSettingsCommand) -> Any:
         return {c.key: {"från": json.loads(c.previous_json), "till": json.loads(c.value_json)}
                 for c in command.changes}
+
+
+# --------------------------------------------------------------------------
+# Avvikelseorsaker (freeze reasons)
+# --------------------------------------------------------------------------
+
+REASON_KIND = "frysning"
+REASON_GONE = "Orsaken finns inte längre. Stäng fönstret och öppna det igen."
+REASON_IN_USE = ("Orsaken används av {n} och kan inte tas bort. Inaktivera den i stället, "
+                 "så erbjuds den inte längre.")
+
+
+@dataclass(frozen=True)
+class ReasonCommand:
+    """Lägg till (reason_id None), Byt namn, Inaktivera/Aktivera or Ta bort one freeze reason."""
+
+    action: str                 # lagg_till, byt_namn, aktivera, inaktivera, ta_bort
+    name: str = ""
+    reason_id: int | None = None
+    command_id: str | None = None
+
+
+def _reason_name(session: Session, name: str, except_id: int | None) -> str:
+    from db.models import DeviationReason
+
+    clean = check_name(name, "name", "Skriv orsakens namn.")
+    if len(clean) > max_length("name"):
+        raise ValidationError(f"Namnet får vara högst {max_length('name')} tecken.", field="name")
+    same = session.scalar(select(DeviationReason.id).where(
+        DeviationReason.kind == REASON_KIND, func.lower(DeviationReason.name) == clean.lower(),
+        DeviationReason.id != (except_id or 0)))
+    if same is not None:
+        raise ValidationError(f"Det finns redan en frysningsorsak som heter ”{clean}”.", field="name")
+    return clean
+
+
+class ChangeFreezeReason(Routine[ReasonCommand, int]):
+    """Avvikelseorsaker of the type Frysning. A reason that a freeze points at is never deleted."""
+
+    name = "Ändra avvikelseorsak"
+    required_rights = (SYSTEM_SETTINGS,)
+    ACTIONS = ("lagg_till", "byt_namn", "aktivera", "inaktivera", "ta_bort")
+
+    def _row(self, session: Session, command: ReasonCommand):
+        from db.models import DeviationReason
+
+        row = session.get(DeviationReason, command.reason_id) if command.reason_id else None
+        if row is None or row.kind != REASON_KIND:
+            raise NotFound(REASON_GONE, field="reasons")
+        return row
+
+    def validate(self, session: Session, command: ReasonCommand) -> None:
+        from db.models import Freeze
+
+        if command.action not in self.ACTIONS:
+            raise ValidationError("Okänd åtgärd.", field="reasons")
+        if command.action == "lagg_till":
+            _reason_name(session, command.name, None)
+            return
+        self._row(session, command)
+        if command.action == "byt_namn":
+            _reason_name(session, command.name, command.reason_id)
+        if command.action == "ta_bort":
+            used = session.scalar(select(func.count()).select_from(Freeze).where(
+                Freeze.reason_id == command.reason_id))
+            if used:
+                raise ValidationError(REASON_IN_USE.format(n="1 frysning" if used == 1 else f"{used} frysningar"),
+                                      field="reasons")
+
+    def perform(self, session: Session, command: ReasonCommand, actor: Actor):
+        from db.models import DeviationReason
+
+        if command.action == "lagg_till":
+            row = DeviationReason(kind=REASON_KIND, name=_reason_name(session, command.name, None), active=True)
+            session.add(row)
+            session.flush()
+            return row.id, "deviation_reason", row.id
+        row = self._row(session, command)
+        if command.action == "byt_namn":
+            row.name = _reason_name(session, command.name, row.id)
+        elif command.action in ("aktivera", "inaktivera"):
+            row.active = command.action == "aktivera"
+        else:
+            session.delete(row)
+        return row.id, "deviation_reason", row.id
+
+
+# --------------------------------------------------------------------------
+# Personstatustyper (severity per deviation type)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeverityChange:
+    code: str
+    severity: str
+    previous: str
+
+
+@dataclass(frozen=True)
+class SetSeveritiesCommand:
+    changes: tuple[SeverityChange, ...]
+    command_id: str | None = None
+
+
+class SetSeverities(Routine[SetSeveritiesCommand, int]):
+    """Personstatustyper: the severity of each deviation type (fel / varning / information)."""
+
+    name = "Ändra personstatustyper"
+    required_rights = (SYSTEM_SETTINGS,)
+
+    def validate(self, session: Session, command: SetSeveritiesCommand) -> None:
+        from db.models import SEVERITIES, DeviationType
+
+        for change in command.changes:
+            row = session.get(DeviationType, change.code)
+            if row is None:
+                raise NotFound("Avvikelsetypen finns inte.", field=change.code)
+            if change.severity not in SEVERITIES:
+                raise ValidationError("Välj fel, varning eller information.", field=change.code)
+            if row.severity != change.previous:
+                raise Conflict(CHANGED_ELSEWHERE, field=change.code)
+
+    def perform(self, session: Session, command: SetSeveritiesCommand, actor: Actor):
+        from db.models import DeviationType
+
+        for change in command.changes:
+            session.get(DeviationType, change.code).severity = change.severity
+        return len(command.changes), "deviation_types", None

@@ -77,3 +77,34 @@ def test_lengths_are_compared_over_real_calendar_months():
     assert not length_can_exceed(month, {"number": 31, "unit": "dagar"})
     assert not length_can_exceed({"number": 2, "unit": "månader"}, {"number": 2, "unit": "månader"})
     assert length_can_exceed({"number": 3, "unit": "månader"}, {"number": 2, "unit": "månader"})
+
+
+def test_freeze_reasons_and_severities_without_the_right_are_refused_in_the_routine(core, make_actor):
+    from app.routines.admin_settings import (ChangeFreezeReason, ReasonCommand, SetSeverities, SetSeveritiesCommand,
+                                             SeverityChange)
+    from db.models import DeviationReason, DeviationType
+
+    recep = make_actor(core, "recep")
+    with pytest.raises(NotAllowed):
+        ChangeFreezeReason(core).execute(ReasonCommand("lagg_till", "Sjukdom"), recep)
+    with pytest.raises(NotAllowed):
+        SetSeverities(core).execute(SetSeveritiesCommand((SeverityChange("skuld", "information", "fel"),)), recep)
+    with core.sessions() as s:
+        assert s.scalars(select(DeviationReason)).all() == []
+        assert s.get(DeviationType, "skuld").severity == "fel"
+    assert b.audit_actions(core) == []
+
+
+def test_a_used_reason_is_never_deleted(core, make_actor):
+    from app.routines.admin_settings import ChangeFreezeReason, ReasonCommand
+
+    cat = b.catalog(core)
+    anna = b.person(core, 1)
+    gym = b.subscription(core, anna, cat.gym, price_list_id=cat.ordinarie)
+    sick = b.reason(core, "Sjukdom")
+    b.freeze(core, gym, date(2026, 11, 1), date(2026, 12, 31), reason_id=sick)
+    admin = make_actor(core, "admin")
+    with pytest.raises(ValidationError, match="används av 1 frysning"):
+        ChangeFreezeReason(core).execute(ReasonCommand("ta_bort", reason_id=sick), admin)
+    ChangeFreezeReason(core).execute(ReasonCommand("inaktivera", reason_id=sick), admin)
+    assert b.freezes(core, gym)[0]["reason_id"] == sick

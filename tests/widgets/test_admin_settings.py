@@ -227,3 +227,97 @@ def test_a_value_changed_at_another_desk_meanwhile_is_not_overwritten(qtbot, sql
     assert dialog.errors["max_prepay_intervals"].text().startswith("Inställningen har ändrats vid en annan dator")
     with sqlite_core.sessions() as s:
         assert load_settings(s).max_prepay_intervals == 3
+
+
+# -- Avvikelseorsaker ------------------------------------------------------------------------------------------
+
+
+def reasons_in_db(core) -> list[tuple[str, bool]]:
+    from sqlalchemy import select
+
+    from db.models import DeviationReason
+
+    with core.sessions() as s:
+        return [(r.name, r.active) for r in s.scalars(select(DeviationReason).order_by(DeviationReason.id))]
+
+
+def table_rows(dialog) -> list[tuple[str, ...]]:
+    t = dialog.table
+    return [tuple(t.item(r, c).text() for c in range(t.columnCount())) for r in range(t.rowCount())]
+
+
+def test_freeze_reasons_add_rename_deactivate_and_the_freeze_wizard_follows(qtbot, window_for, sqlite_core,
+                                                                            services):  # noqa: F811
+    cat = b.catalog(sqlite_core)
+    anna = b.person(sqlite_core, 1)
+    gym = b.subscription(sqlite_core, anna, cat.gym, price_list_id=cat.ordinarie)
+    b.setting(sqlite_core, "use_deviation_reasons", True)
+    window = window_for("admin")
+    dialog = open_entry(qtbot, window, "Avvikelseorsaker…")
+    assert table_rows(dialog) == []
+    for name in ("Sjukdom", "Resa", "Graviditet"):
+        dialog.name_edit.setText(name)
+        qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert reasons_in_db(sqlite_core) == [("Sjukdom", True), ("Resa", True), ("Graviditet", True)]
+    # The same name twice (whatever the case) and an empty name are refused under the name field.
+    dialog.name_edit.setText("sjukdom")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert dialog.name_error.isVisible() and dialog.name_error.text() == (
+        "Det finns redan en frysningsorsak som heter ”sjukdom”.")
+    dialog.name_edit.setText("   ")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert dialog.name_error.text() == "Skriv orsakens namn."
+    assert len(reasons_in_db(sqlite_core)) == 3
+    # Rename Resa, deactivate Graviditet.
+    dialog.select("Resa")
+    dialog.name_edit.setText("Utlandsresa")
+    qtbot.mouseClick(dialog.rename_button, Qt.MouseButton.LeftButton)
+    dialog.select("Graviditet")
+    assert dialog.toggle_button.text() == "&Inaktivera"
+    qtbot.mouseClick(dialog.toggle_button, Qt.MouseButton.LeftButton)
+    assert reasons_in_db(sqlite_core) == [("Sjukdom", True), ("Utlandsresa", True), ("Graviditet", False)]
+    assert ("Graviditet", "Inaktiv", "–") in table_rows(dialog)
+    audit = audit_rows(sqlite_core, "Ändra avvikelseorsak")
+    assert len(audit) == 5 and {who for who, _at, _d in audit} == {user_id(sqlite_core, "admin")}
+    assert '"action": "byt_namn"' in audit[3][2] and '"name": "Utlandsresa"' in audit[3][2]
+
+    # The Frys wizard offers the active reasons only, with the new name.
+    from wizards.subscription.wizards import FRYSNINGSORSAK
+
+    d = start(qtbot, services, menus.FRYS, anna, gym)
+    identify(d)
+    d.next(FRYSNINGSORSAK)
+    listing = d.page().reasons
+    assert [listing.item(i).text() for i in range(listing.count())] == ["Sjukdom", "Utlandsresa"]
+
+
+def test_a_reason_in_use_cannot_be_removed_only_deactivated(qtbot, sqlite_core, make_actor, tmp_path):
+    from widgets.admin_reasons import FreezeReasonsDialog
+
+    cat = b.catalog(sqlite_core)
+    anna = b.person(sqlite_core, 1)
+    gym = b.subscription(sqlite_core, anna, cat.gym, price_list_id=cat.ordinarie)
+    sick = b.reason(sqlite_core, "Sjukdom")
+    b.reason(sqlite_core, "Felregistrerad")
+    b.freeze(sqlite_core, gym, date(2026, 11, 1), date(2026, 12, 31), reason_id=sick)
+    dialog = FreezeReasonsDialog(admin_services(sqlite_core, make_actor, tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert table_rows(dialog) == [("Felregistrerad", "Aktiv", "–"), ("Sjukdom", "Aktiv", "1 frysning")]
+    dialog.select("Sjukdom")
+    assert not dialog.remove_button.isEnabled() and "bara inaktiveras" in dialog.remove_button.toolTip()
+    dialog.run("ta_bort")  # even when asked for directly: refused with the reason, nothing written
+    assert dialog.list_error.text().startswith("Orsaken används av 1 frysning och kan inte tas bort.")
+    dialog.select("Felregistrerad")
+    assert dialog.remove_button.isEnabled()
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    assert reasons_in_db(sqlite_core) == [("Sjukdom", True)]
+
+
+def test_the_no_reasons_message_points_to_the_real_menu_entry(window_for):
+    from wizards.subscription.pages.frysningsorsak import NO_REASONS
+
+    entries = menu_titles(window_for("admin"))["Inställningar"]
+    assert "Inställningar > Avvikelseorsaker…" in NO_REASONS and "Avvikelseorsaker…" in entries
+    assert "Inställningar > Kundrutiner…" in NO_REASONS and "Kundrutiner…" in entries
+    assert "Produkter >" not in NO_REASONS
