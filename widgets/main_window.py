@@ -223,11 +223,14 @@ class MainWindow(QMainWindow):
             return
         from widgets.admin_reasons import FreezeReasonsDialog
         from widgets.admin_settings import SettingsDialog
+        from widgets.admin_severities import SeveritiesDialog
         from app.settings import ROUTINES_PAGE
 
         self.settings_menu = bar.addMenu("I&nställningar")
         self.settings_menu.addAction(self._action(
             "&Kundrutiner…", lambda: self.open_admin_dialog(SettingsDialog(self.services, ROUTINES_PAGE, self))))
+        self.settings_menu.addAction(self._action(
+            "&Personstatustyper…", lambda: self.open_admin_dialog(SeveritiesDialog(self.services, self))))
         self.settings_menu.addAction(self._action(
             "&Avvikelseorsaker…", lambda: self.open_admin_dialog(FreezeReasonsDialog(self.services, self))))
 

@@ -108,3 +108,22 @@ def test_a_used_reason_is_never_deleted(core, make_actor):
         ChangeFreezeReason(core).execute(ReasonCommand("ta_bort", reason_id=sick), admin)
     ChangeFreezeReason(core).execute(ReasonCommand("inaktivera", reason_id=sick), admin)
     assert b.freezes(core, gym)[0]["reason_id"] == sick
+
+
+def test_a_severity_must_be_one_of_three_and_not_changed_meanwhile(core, make_actor):
+    from app.errors import Conflict
+    from app.routines.admin_settings import SetSeverities, SetSeveritiesCommand, SeverityChange
+    from db.models import DeviationType
+
+    admin = make_actor(core, "admin")
+    with pytest.raises(ValidationError, match="Välj fel, varning eller information"):
+        SetSeverities(core).execute(SetSeveritiesCommand((SeverityChange("skuld", "kritisk", "fel"),)), admin)
+    with pytest.raises(Conflict):
+        SetSeverities(core).execute(SetSeveritiesCommand((SeverityChange("skuld", "varning", "information"),)),
+                                    admin)
+    with core.sessions() as s:
+        assert s.get(DeviationType, "skuld").severity == "fel"
+    SetSeverities(core).execute(SetSeveritiesCommand((SeverityChange("skuld", "varning", "fel"),)), admin)
+    with core.sessions() as s:
+        assert s.get(DeviationType, "skuld").severity == "varning"
+    assert b.audit_actions(core) == ["Ändra personstatustyper"]

@@ -321,3 +321,48 @@ def test_the_no_reasons_message_points_to_the_real_menu_entry(window_for):
     assert "Inställningar > Avvikelseorsaker…" in NO_REASONS and "Avvikelseorsaker…" in entries
     assert "Inställningar > Kundrutiner…" in NO_REASONS and "Kundrutiner…" in entries
     assert "Produkter >" not in NO_REASONS
+
+
+# -- Personstatustyper -----------------------------------------------------------------------------------------
+
+
+def test_severities_with_chip_preview_save_and_the_person_card_follows(qtbot, window_for, sqlite_core, make_actor,
+                                                                      tmp_path):
+    from sqlalchemy import select
+
+    from db.models import DeviationType
+    from db.seed import DEVIATION_TYPES
+    from widgets.person_card import PersonCardWidget
+    from widgets.person_tabs import SEVERITY_COLOURS
+
+    cat = b.catalog(sqlite_core)
+    anna = b.person(sqlite_core, 1)
+    gym = b.subscription(sqlite_core, anna, cat.gym, price_list_id=cat.ordinarie, status="fryst")
+    b.freeze(sqlite_core, gym, date(2026, 11, 1), date(2026, 12, 31))
+
+    def top_chips() -> set[str]:
+        card = PersonCardWidget(admin_services(sqlite_core, make_actor, tmp_path, "recep"), menu_actions={})
+        qtbot.addWidget(card)
+        card.show_person(anna)
+        return {label.objectName()[len("deviation_"):] for label in card.chips.findChildren(QLabel)}
+
+    assert "fryst" not in top_chips()  # information: shown next to the subscription only
+    window = window_for("admin")
+    dialog = open_entry(qtbot, window, "Personstatustyper…")
+    assert set(dialog.combos) == {code for code, *_ in DEVIATION_TYPES}
+    combo = dialog.combos["fryst"]
+    assert combo.currentData() == "information"
+    assert SEVERITY_COLOURS["information"][0] in dialog.previews["fryst"].styleSheet()
+    combo.setCurrentIndex(combo.findData("varning"))
+    assert SEVERITY_COLOURS["varning"][0] in dialog.previews["fryst"].styleSheet()  # the preview follows
+    assert dialog.previews["fryst"].text() == "Abonnemanget är fryst"
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    with sqlite_core.sessions() as s:
+        assert s.get(DeviationType, "fryst").severity == "varning"
+        assert {r.code for r in s.scalars(select(DeviationType).where(DeviationType.severity == "varning"))} >= {
+            "fryst", "saknar_kortnummer"}
+    ((who, when, details),) = audit_rows(sqlite_core, "Ändra personstatustyper")
+    assert who == user_id(sqlite_core, "admin") and when == sqlite_core.clock.now()
+    assert '"code": "fryst"' in details and '"previous": "information"' in details
+    assert "fryst" in top_chips()  # varning: now at the top of the person card
