@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QScrollArea, QSpinBox,
+                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from app.errors import UserError
@@ -273,3 +273,144 @@ class SettingsDialog(QDialog):
         if bus is not None and command.changes:
             bus.status.emit(f"{PAGE_TITLES[self.page]}: {len(command.changes)} ändring(ar) sparade.")
         self.accept()
+
+
+class _Relay(QObject):
+    done = Signal(object)  # None = sent, else the Swedish reason
+
+
+class _TestMailJob(QRunnable):
+    """Sends the test message on a pool thread: a slow or dead server never freezes the desk."""
+
+    def __init__(self, transport, recipient: str, club: str, relay: _Relay) -> None:
+        super().__init__()
+        self.transport, self.recipient, self.club, self.relay = transport, recipient, club, relay
+
+    def run(self) -> None:
+        from app.jobs.mail_test import send_test_message
+
+        self.relay.done.emit(send_test_message(self.transport, self.recipient, self.club))
+
+
+class GlobalSettingsDialog(SettingsDialog):
+    """Inställningar…: the global switches, the club's name and e-mail. The SMTP password is kept in
+    this PC's keyring (app.secrets), never in the database; see docs/decisions/smtp-password.md."""
+
+    def __init__(self, services, parent: QWidget | None = None) -> None:
+        super().__init__(services, GLOBAL_PAGE, parent)
+        self.setWindowTitle("Inställningar")
+        mail = self._group("E-post")
+        password_label = QLabel("&Lösenord")
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("smtp_password")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("oförändrat")
+        password_label.setBuddy(self.password_edit)
+        self.password_state = QLabel()
+        self.password_state.setWordWrap(True)
+        self.password_state.setStyleSheet(HELP_STYLE)
+        self.password_error = make_error_label(self)
+        for widget in (password_label, self.password_edit, self.password_state, self.password_error):
+            mail.addWidget(widget)
+        self.errors["smtp_password"] = self.password_error
+        test_label = QLabel("Skicka ett &testmeddelande till")
+        self.test_recipient = QLineEdit()
+        self.test_recipient.setObjectName("test_recipient")
+        self.test_recipient.setPlaceholderText("din.adress@klubben.se")
+        test_label.setBuddy(self.test_recipient)
+        self.test_button = QPushButton("Skicka &testmeddelande")
+        self.test_button.clicked.connect(self.send_test)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setObjectName("test_result")
+        self.test_result.hide()
+        mail.addWidget(test_label)
+        mail.addWidget(_row(self, self.test_recipient, self.test_button))
+        mail.addWidget(self.test_result)
+        self.relay = _Relay(self)
+        self.relay.done.connect(self._test_done)
+        for key in ("smtp_user", "smtp_host"):  # the password belongs to user@host: say whether it is stored
+            self.editors[key].focus.textChanged.connect(self._show_password_state)
+        self._show_password_state()
+
+    def _show_password_state(self) -> None:
+        from app.secrets import smtp_password
+
+        user, host = self.editors["smtp_user"].get().strip(), self.editors["smtp_host"].get().strip()
+        if not user:
+            text = "Inget användarnamn: servern används utan inloggning."
+        elif smtp_password(user, host) is not None:
+            text = "Ett lösenord är sparat i den här datorns nyckelring. Lämna fältet tomt för att behålla det."
+        else:
+            text = ("Inget lösenord är sparat på den här datorn: den skickar ingen e-post förrän lösenordet "
+                    "anges här (varje dator som ska skicka e-post behöver det).")
+        self.password_state.setText(text)
+
+    def _password(self) -> str | None:
+        from app.secrets import smtp_password
+
+        typed = self.password_edit.text()
+        if typed:
+            return typed
+        user, host = self.editors["smtp_user"].get().strip(), self.editors["smtp_host"].get().strip()
+        return smtp_password(user, host) if user else None
+
+    def after_save(self) -> None:
+        from app.errors import ValidationError
+        from app.secrets import store_smtp_password
+
+        typed = self.password_edit.text()
+        user, host = self.editors["smtp_user"].get().strip(), self.editors["smtp_host"].get().strip()
+        if not typed:
+            return
+        if not user:
+            raise ValidationError("Ange användarnamnet som lösenordet hör till.", field="smtp_password")
+        try:
+            store_smtp_password(user, host, typed)
+        except Exception as err:  # no keyring backend on this PC
+            raise ValidationError("Lösenordet kunde inte sparas i datorns nyckelring "
+                                  f"({type(err).__name__}). Övriga inställningar är sparade.",
+                                  field="smtp_password") from None
+
+    def send_test(self) -> None:
+        from app.domain.inputs import check_email
+        from app.errors import ValidationError
+        from app.jobs.outbox import smtp_transport
+        from app.settings import BusinessSettings, check_values
+
+        self.clear_errors()
+        values = {**self.shown, **self.values()}
+        try:
+            with self.services.core.sessions() as session:
+                check_values(session, {k: values[k] for k in self.editors})
+            if not values["smtp_host"].strip():
+                raise ValidationError("Ange e-postservern först.", field="smtp_host")
+            recipient = check_email(self.test_recipient.text(), "test_recipient")
+        except ValidationError as err:
+            if err.field == "test_recipient":
+                self._show_test(False, "Ange en giltig e-postadress att skicka testmeddelandet till.")
+            else:
+                self.show_error(err)
+            return
+        transport = smtp_transport(BusinessSettings(**values), self._password())
+        if transport is None:
+            self.show_error(ValidationError("Ange lösenordet för användarnamnet (eller töm användarnamnet).",
+                                            field="smtp_password"))
+            return
+        self.test_button.setEnabled(False)
+        self._show_test(None, f"Skickar till {recipient} via {transport.host}:{transport.port} …")
+        QThreadPool.globalInstance().start(_TestMailJob(transport, recipient, values["club_name"], self.relay))
+
+    def _test_done(self, reason: str | None) -> None:
+        self.test_button.setEnabled(True)
+        if reason is None:
+            self._show_test(True, "Testmeddelandet är skickat. Kontrollera att det har kommit fram.")
+        else:
+            self._show_test(False, f"Testmeddelandet kunde inte skickas: {reason}")
+
+    def _show_test(self, ok: bool | None, text: str) -> None:
+        colour = {True: "color: #1b5e20;", False: "color: #b00020;", None: "color: #555;"}[ok]
+        self.test_result.setStyleSheet(colour)
+        self.test_result.setProperty("ok", ok)
+        self.test_result.setText(text)
+        self.test_result.show()

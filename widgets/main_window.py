@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.bus: Bus = services.bus
         self.till_window = None
         settings = self._settings()
-        self.setWindowTitle(f"{settings.club_name} – {services.actor.full_name} ({services.core.desk})")
+        self._show_title(settings)
         self.resize(1366, 860)
         services.extra.setdefault("menu_actions", {})
         _register_actions(services)
@@ -167,6 +167,10 @@ class MainWindow(QMainWindow):
         with self.services.core.sessions() as session:
             return load_settings(session)
 
+    def _show_title(self, settings=None) -> None:
+        settings = settings or self._settings()
+        self.setWindowTitle(f"{settings.club_name} – {self.services.actor.full_name} ({self.services.core.desk})")
+
     def _database_label(self) -> str:
         engine = self.services.core.engine
         if engine.dialect.name == "sqlite":
@@ -222,13 +226,15 @@ class MainWindow(QMainWindow):
         if SYSTEM_SETTINGS not in rights:
             return
         from widgets.admin_reasons import FreezeReasonsDialog
-        from widgets.admin_settings import SettingsDialog
+        from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
         from app.settings import ROUTINES_PAGE
 
         self.settings_menu = bar.addMenu("I&nställningar")
         self.settings_menu.addAction(self._action(
             "&Kundrutiner…", lambda: self.open_admin_dialog(SettingsDialog(self.services, ROUTINES_PAGE, self))))
+        self.settings_menu.addAction(self._action(
+            "&Inställningar…", lambda: self.open_admin_dialog(GlobalSettingsDialog(self.services, self))))
         self.settings_menu.addAction(self._action(
             "&Personstatustyper…", lambda: self.open_admin_dialog(SeveritiesDialog(self.services, self))))
         self.settings_menu.addAction(self._action(
@@ -239,6 +245,7 @@ class MainWindow(QMainWindow):
         opened = self.services.extra.setdefault("open_dialogs", [])
         opened.append(dialog)
         dialog.finished.connect(lambda _result: opened.remove(dialog) if dialog in opened else None)
+        dialog.accepted.connect(self._show_title)  # the club's name may have changed
         dialog.open()
 
     # -- slots -------------------------------------------------------------
