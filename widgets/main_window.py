@@ -220,25 +220,27 @@ class MainWindow(QMainWindow):
         self.maintenance.add_help_entries(help_menu)
 
     def _build_settings_menu(self, bar) -> None:
-        """Inställningar (issue 12): each entry only for a user with the right it needs; the routines
-        behind them check the right again."""
-        rights = self.services.actor.rights
-        if SYSTEM_SETTINGS not in rights:
-            return
+        """Inställningar (issue 12): each entry only for a user with the right it needs (the routines
+        behind them check the right again); a user with none of them gets no menu."""
+        from app.settings import ROUTINES_PAGE
+        from widgets.admin_products import ProductsDialog
         from widgets.admin_reasons import FreezeReasonsDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
-        from app.settings import ROUTINES_PAGE
 
+        rights = self.services.actor.rights
         self.settings_menu = bar.addMenu("I&nställningar")
-        self.settings_menu.addAction(self._action(
-            "&Kundrutiner…", lambda: self.open_admin_dialog(SettingsDialog(self.services, ROUTINES_PAGE, self))))
-        self.settings_menu.addAction(self._action(
-            "&Inställningar…", lambda: self.open_admin_dialog(GlobalSettingsDialog(self.services, self))))
-        self.settings_menu.addAction(self._action(
-            "&Personstatustyper…", lambda: self.open_admin_dialog(SeveritiesDialog(self.services, self))))
-        self.settings_menu.addAction(self._action(
-            "&Avvikelseorsaker…", lambda: self.open_admin_dialog(FreezeReasonsDialog(self.services, self))))
+        entries = [
+            (SYSTEM_SETTINGS, "&Kundrutiner…", lambda: SettingsDialog(self.services, ROUTINES_PAGE, self)),
+            (SYSTEM_SETTINGS, "&Inställningar…", lambda: GlobalSettingsDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "&Personstatustyper…", lambda: SeveritiesDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
+        ]
+        for right, title, make in entries:
+            if right in rights:
+                self.settings_menu.addAction(self._action(title, lambda _=False, m=make: self.open_admin_dialog(m())))
+        self.settings_menu.menuAction().setVisible(bool(self.settings_menu.actions()))
 
     def open_admin_dialog(self, dialog) -> None:
         """Open an admin dialog (window-modal); tests find it in services.extra["open_dialogs"]."""

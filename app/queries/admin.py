@@ -67,3 +67,58 @@ def freeze_reason_rows(session: Session) -> list[ReasonRow]:
     return [ReasonRow(r.id, r.name, r.active, used.get(r.id, 0))
             for r in session.scalars(select(DeviationReason).where(DeviationReason.kind == "frysning")
                                      .order_by(DeviationReason.name))]
+
+
+@dataclass(frozen=True)
+class PriceListRow:
+    id: int
+    name: str
+    customer_types: tuple[str, ...]  # the customer types whose setting points at it
+    products: int
+
+
+def price_list_rows(session: Session) -> list[PriceListRow]:
+    from app.settings import stored_values
+    from db.models import PriceList, PriceListItem
+
+    settings = stored_values(session)
+    served = {t: settings[f"price_list_{t}"] for t in ("ordinarie", "student", "pensionar")}
+    counts = dict(session.execute(select(PriceListItem.price_list_id, func.count())
+                                  .group_by(PriceListItem.price_list_id)).all())
+    return [PriceListRow(r.id, r.name, tuple(t for t, pl in served.items() if pl == r.id), counts.get(r.id, 0))
+            for r in session.scalars(select(PriceList).order_by(PriceList.name))]
+
+
+@dataclass(frozen=True)
+class ProductDetail:
+    id: int
+    code: str
+    name: str
+    kind: str
+    payment: str | None
+    price_ore: int
+    interval_months: int
+    validity_months: int | None
+    binding_months: int
+    notice_months: int
+    vat_basis_points: int
+    transfer_allowed: bool
+    is_membership_card: bool
+    active: bool
+    list_prices: dict[int, int]                # price_list_id -> price_ore
+    addons: dict[tuple[int, str], str]         # (addon_product_id, routine) -> availability
+
+
+def product_detail(session: Session, product_id: int) -> ProductDetail | None:
+    from db.models import AddonRule, PriceListItem, Product
+
+    p = session.get(Product, product_id)
+    if p is None:
+        return None
+    prices = dict(session.execute(select(PriceListItem.price_list_id, PriceListItem.price_ore)
+                                  .where(PriceListItem.product_id == p.id)).all())
+    addons = {(r.addon_product_id, r.routine): r.availability
+              for r in session.scalars(select(AddonRule).where(AddonRule.main_product_id == p.id))}
+    return ProductDetail(p.id, p.code, p.name, p.kind, p.payment, p.price_ore, p.interval_months, p.validity_months,
+                         p.binding_months, p.notice_months, p.vat_basis_points, p.transfer_allowed,
+                         p.is_membership_card, p.active, prices, addons)

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.context import Actor
-from app.domain.inputs import check_name, max_length
+from app.domain.inputs import check_name
 from app.errors import Conflict, NotFound, ValidationError
 from app.rights import SYSTEM_SETTINGS
 from app.routines.base import Routine
@@ -123,8 +123,9 @@ def _reason_name(session: Session, name: str, except_id: int | None) -> str:
     from db.models import DeviationReason
 
     clean = check_name(name, "name", "Skriv orsakens namn.")
-    if len(clean) > max_length("name"):
-        raise ValidationError(f"Namnet får vara högst {max_length('name')} tecken.", field="name")
+    limit = DeviationReason.__table__.c.name.type.length
+    if len(clean) > limit:
+        raise ValidationError(f"Namnet får vara högst {limit} tecken.", field="name")
     same = session.scalar(select(DeviationReason.id).where(
         DeviationReason.kind == REASON_KIND, func.lower(DeviationReason.name) == clean.lower(),
         DeviationReason.id != (except_id or 0)))

@@ -127,3 +127,41 @@ def test_a_severity_must_be_one_of_three_and_not_changed_meanwhile(core, make_ac
     with core.sessions() as s:
         assert s.get(DeviationType, "skuld").severity == "varning"
     assert b.audit_actions(core) == ["Ändra personstatustyper"]
+
+
+def test_catalogue_routines_without_the_right_are_refused_and_write_nothing(core, make_actor):
+    from app.routines.catalog_admin import PriceListCommand, ProductCommand, SavePriceList, SaveProduct
+
+    cat = b.catalog(core)
+    recep = make_actor(core, "recep")
+    before = b.snapshot(core)
+    with pytest.raises(NotAllowed):
+        SavePriceList(core).execute(PriceListCommand(None, "Ny lista", ("student",)), recep)
+    with pytest.raises(NotAllowed):
+        SaveProduct(core).execute(ProductCommand(cat.gym, "GYM", "Gym AG", "huvud", "AG", 1), recep)
+    assert b.snapshot(core) == before and b.audit_actions(core) == []
+
+
+def test_a_product_save_is_one_transaction_with_its_prices_and_add_ons(core, make_actor):
+    from app.routines.catalog_admin import (AddonAvailability, ListPrice, ProductCommand, SaveProduct)
+    from db.models import AddonRule, PriceListItem, Product
+
+    cat = b.catalog(core)
+    admin = make_actor(core, "admin")
+    command = ProductCommand(None, "YOGA", "Yoga AG", "huvud", "AG", 29900, binding_months=6, notice_months=1,
+                             list_prices=(ListPrice(cat.ordinarie, 27900),),
+                             addons=(AddonAvailability(cat.towel, "teckna", "valbart"),))
+    product_id = SaveProduct(core).execute(command, admin)
+    with core.sessions() as s:
+        p = s.get(Product, product_id)
+        assert (p.code, p.price_ore, p.binding_months, p.is_subscription) == ("YOGA", 29900, 6, True)
+        assert s.get(PriceListItem, (cat.ordinarie, product_id)).price_ore == 27900
+        assert [(r.addon_product_id, r.routine) for r in s.scalars(
+            select(AddonRule).where(AddonRule.main_product_id == product_id))] == [(cat.towel, "teckna")]
+    # A bad add-on (a main subscription as an add-on) refuses the whole save: the price stays.
+    with pytest.raises(ValidationError, match="Bara tilläggsprodukter"):
+        SaveProduct(core).execute(ProductCommand(product_id, "YOGA", "Yoga AG", "huvud", "AG", 1,
+                                                 addons=(AddonAvailability(cat.gym, "teckna", "valbart"),)), admin)
+    with core.sessions() as s:
+        assert s.get(Product, product_id).price_ore == 29900
+    assert b.audit_actions(core) == ["Ändra produkt"]
