@@ -59,7 +59,7 @@ _G = {"page": GLOBAL_PAGE}
 
 OPTIONS: tuple[Option, ...] = (
     Option("simplified_routines", "Använd förenklade kundrutiner", "bool", True, _GENERAL,
-           help="Av: kundrutinerna (registrering, teckna, frys …) visas inte i personkortets menyer.", **_G),
+           help="Av: menyvalet Inställningar > Kundrutiner… visas inte.", **_G),
     Option("price_list_ordinarie", "Ordinarieprislista", "price_list", None, _TYPES,
            help="Obligatorisk. Prislistan som ordinarie kunder köper från."),
     Option("price_list_student", "Studentprislista", "price_list", None, _TYPES,

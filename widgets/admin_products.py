@@ -377,7 +377,8 @@ class ProductsDialog(QDialog):
     def _products_tab(self) -> QWidget:
         tab = QWidget()
         self.product_table = _table(["Kod", "Namn", "Typ", "Betalning", "Pris", "Intervall", "Status"])
-        self.product_table.setColumnWidth(1, 220)
+        for column, width in enumerate((100, 200, 130, 130, 100, 70)):
+            self.product_table.setColumnWidth(column, width)
         self.product_table.doubleClicked.connect(lambda _index: self.edit_product())
         self.new_product_button = QPushButton("&Ny produkt…")
         self.edit_product_button = QPushButton("Ä&ndra…")
@@ -421,7 +422,7 @@ class ProductsDialog(QDialog):
                 self.list_table.setItem(i, j, QTableWidgetItem(text))
         self.product_table.setRowCount(len(self.products))
         for i, p in enumerate(self.products):
-            interval = f"{p.interval_months} mån" if p.kind in ("huvud", "tillagg") else "–"
+            interval = f"{p.interval_months} mån" if p.payment is not None else "–"
             cells = (p.code, p.name, KIND_NAMES.get(p.kind, p.kind), PAYMENT_NAMES.get(p.payment, ""),
                      format_sek(p.price_ore), interval, "Aktiv" if p.active else "Inaktiv")
             for j, text in enumerate(cells):

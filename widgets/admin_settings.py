@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox,
                                QVBoxLayout, QWidget)
@@ -245,11 +245,12 @@ class SettingsDialog(QDialog):
             set_message(self.message, err.message)
             return
         set_message(label, err.message)
-        editor = self.editors[err.field]
-        editor.focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        editor = self.editors.get(err.field)
+        if editor is not None:
+            editor.focus.setFocus(Qt.FocusReason.OtherFocusReason)
         scroll = self.findChild(QScrollArea)
-        if scroll is not None:
-            scroll.ensureWidgetVisible(editor.widget)
+        if scroll is not None:  # once the message has its place in the layout
+            QTimer.singleShot(0, scroll, lambda: scroll.ensureWidgetVisible(label, 20, 40))
 
     def before_save(self) -> None:
         """Page-specific work that must succeed before the settings are written (raises UserError)."""

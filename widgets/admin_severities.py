@@ -56,6 +56,7 @@ class SeveritiesDialog(QDialog):
             self.errors[t.code] = error
             row += 2
         grid.setColumnStretch(3, 1)
+        grid.setRowStretch(row, 1)  # the rows at the top, the space below
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(grid_host)

@@ -167,6 +167,12 @@ class MainWindow(QMainWindow):
         with self.services.core.sessions() as session:
             return load_settings(session)
 
+    def _after_admin_change(self) -> None:
+        """A saved admin dialog: this window follows at once (the club's name, the switches)."""
+        settings = self._settings()
+        self._show_title(settings)
+        self._apply_switches(settings)
+
     def _show_title(self, settings=None) -> None:
         settings = settings or self._settings()
         self.setWindowTitle(f"{settings.club_name} – {self.services.actor.full_name} ({self.services.core.desk})")
@@ -237,17 +243,29 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
         ]
+        self.admin_actions: dict[str, QAction] = {}
         for right, title, make in entries:
             if right in rights:
-                self.settings_menu.addAction(self._action(title, lambda _=False, m=make: self.open_admin_dialog(m())))
+                action = self._action(title, lambda _=False, m=make: self.open_admin_dialog(m()))
+                self.settings_menu.addAction(action)
+                self.admin_actions[title.replace("&", "")] = action
         self.settings_menu.menuAction().setVisible(bool(self.settings_menu.actions()))
+        self._apply_switches()
+
+    def _apply_switches(self, settings=None) -> None:
+        """As the seeds say: the menu entry Kundrutiner… is there once "Använd förenklade kundrutiner"
+        is on (Inställningar > Inställningar…)."""
+        settings = settings or self._settings()
+        routines = self.admin_actions.get("Kundrutiner…")
+        if routines is not None:
+            routines.setVisible(settings.simplified_routines)
 
     def open_admin_dialog(self, dialog) -> None:
         """Open an admin dialog (window-modal); tests find it in services.extra["open_dialogs"]."""
         opened = self.services.extra.setdefault("open_dialogs", [])
         opened.append(dialog)
         dialog.finished.connect(lambda _result: opened.remove(dialog) if dialog in opened else None)
-        dialog.accepted.connect(self._show_title)  # the club's name may have changed
+        dialog.accepted.connect(self._after_admin_change)
         dialog.open()
 
     # -- slots -------------------------------------------------------------

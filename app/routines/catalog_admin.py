@@ -114,7 +114,7 @@ class ProductCommand:
     code: str
     name: str
     kind: str               # huvud / tillagg / vara / vardekort
-    payment: str | None     # AG / kontant; None for one-off items
+    payment: str | None     # AG / kontant; None for one-off items (an add-on may be one)
     price_ore: int          # base price per debit interval
     interval_months: int = 1
     validity_months: int | None = None
@@ -165,10 +165,11 @@ class SaveProduct(Routine[ProductCommand, int]):
         _text(c.name, "name", Product.name, "Skriv produktens namn.", "Namnet")
         if c.kind not in PRODUCT_KINDS:
             raise ValidationError("Välj produkttyp.", field="kind")
-        subscription = c.kind in ("huvud", "tillagg")
-        if subscription and c.payment not in ("AG", "kontant"):
-            raise ValidationError("Välj Autogiro eller Kontant.", field="payment")
-        if not subscription and c.payment is not None:
+        if c.kind == "huvud" and c.payment not in ("AG", "kontant"):
+            raise ValidationError("Ett huvudabonnemang betalas med Autogiro eller Kontant.", field="payment")
+        if c.kind == "tillagg" and c.payment not in ("AG", "kontant", None):
+            raise ValidationError("Välj Autogiro, Kontant eller – (engångsköp).", field="payment")
+        if c.kind in ("vara", "vardekort") and c.payment is not None:
             raise ValidationError("En vara eller ett värdekort betalas direkt: välj ingen betalform.", field="payment")
         if c.price_ore < 0:
             raise ValidationError("Priset kan inte vara negativt.", field="price_ore")
@@ -215,7 +216,8 @@ class SaveProduct(Routine[ProductCommand, int]):
         row.binding_months, row.notice_months = c.binding_months, c.notice_months
         row.vat_basis_points, row.transfer_allowed = c.vat_basis_points, c.transfer_allowed
         row.is_membership_card, row.active = c.is_membership_card, c.active
-        row.is_subscription = c.kind in ("huvud", "tillagg")
+        # An add-on with a payment form runs as a subscription; without one it is a one-off item.
+        row.is_subscription = c.kind == "huvud" or (c.kind == "tillagg" and c.payment is not None)
         if c.product_id is None:
             session.add(row)
         session.flush()

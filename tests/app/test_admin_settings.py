@@ -165,3 +165,19 @@ def test_a_product_save_is_one_transaction_with_its_prices_and_add_ons(core, mak
     with core.sessions() as s:
         assert s.get(Product, product_id).price_ore == 29900
     assert b.audit_actions(core) == ["Ändra produkt"]
+
+
+def test_a_one_off_add_on_has_no_payment_form_and_is_no_subscription(core, make_actor):
+    from app.routines.catalog_admin import ProductCommand, SaveProduct
+    from db.models import Product
+
+    admin = make_actor(core, "admin")
+    fee = SaveProduct(core).execute(ProductCommand(None, "ADM", "Administrationsavgift", "tillagg", None, 19900,
+                                                   vat_basis_points=2500), admin)
+    towel = SaveProduct(core).execute(ProductCommand(None, "HAND", "Handduk AG", "tillagg", "AG", 9900), admin)
+    with core.sessions() as s:
+        assert s.get(Product, fee).is_subscription is False and s.get(Product, towel).is_subscription is True
+    with pytest.raises(ValidationError, match="Ett huvudabonnemang betalas med Autogiro eller Kontant"):
+        SaveProduct(core).execute(ProductCommand(None, "X", "Gym", "huvud", None, 100), admin)
+    with pytest.raises(ValidationError, match="En vara eller ett värdekort betalas direkt"):
+        SaveProduct(core).execute(ProductCommand(None, "Y", "Klipp", "vardekort", "AG", 100), admin)

@@ -226,3 +226,31 @@ def test_a_test_message_needs_a_recipient_and_a_server(qtbot, sqlite_core, make_
     dialog.test_recipient.setText("inte en adress")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert dialog.test_result.text() == "Ange en giltig e-postadress att skicka testmeddelandet till."
+
+
+def test_simplified_routines_off_hides_the_kundrutiner_entry_as_the_seeds_say(qtbot, window_for):  # noqa: F811
+    window = window_for("admin")
+    assert window.admin_actions["Kundrutiner…"].isVisible()
+    dialog = open_entry(qtbot, window, "Inställningar…")
+    dialog.editors["simplified_routines"].set(False)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert not window.admin_actions["Kundrutiner…"].isVisible()
+    dialog = open_entry(qtbot, window, "Inställningar…")
+    dialog.editors["simplified_routines"].set(True)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert window.admin_actions["Kundrutiner…"].isVisible()
+
+
+def test_a_keyring_that_fails_is_said_at_the_password_field(qtbot, sqlite_core, make_actor, tmp_path, monkeypatch):
+    def broken(*_a):
+        raise RuntimeError("no backend")
+
+    monkeypatch.setitem(sys.modules, "keyring", types.SimpleNamespace(get_password=lambda *a: None,
+                                                                      set_password=broken))
+    dialog = make_dialog(qtbot, sqlite_core, make_actor, tmp_path)
+    fill_mail(dialog, 2525, user="reception")
+    dialog.password_edit.setText("hemligt")
+    dialog.save()
+    assert dialog.isVisible()
+    assert dialog.password_error.text().startswith("Lösenordet kunde inte sparas i datorns nyckelring")
