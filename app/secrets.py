@@ -1,4 +1,4 @@
-"""Database passwords live in the OS keyring, never in a file or a log."""
+"""Passwords (the database's, the SMTP server's) live in the OS keyring, never in a file or a log."""
 from __future__ import annotations
 
 import logging
@@ -35,3 +35,34 @@ def store_database_password(url: str, password: str) -> None:
     import keyring
 
     keyring.set_password(SERVICE, keyring_key(url), password)
+
+
+SMTP_SERVICE = "reception-smtp"
+
+
+def smtp_keyring_key(user: str, host: str) -> str:
+    return f"{user}@{host}"
+
+
+def smtp_password(user: str, host: str) -> str | None:
+    """The SMTP password stored on this PC for user@host (None when none is stored or no keyring exists)."""
+    try:
+        import keyring
+
+        return keyring.get_password(SMTP_SERVICE, smtp_keyring_key(user, host))
+    except Exception as err:  # no keyring backend on this PC: this desk does not send e-mail
+        log.warning("No keyring available for the SMTP password (%s)", type(err).__name__)
+        return None
+
+
+def store_smtp_password(user: str, host: str, password: str) -> None:
+    """Store (or, with an empty password, remove) the SMTP password on this PC."""
+    import keyring
+
+    if password:
+        keyring.set_password(SMTP_SERVICE, smtp_keyring_key(user, host), password)
+    else:
+        try:
+            keyring.delete_password(SMTP_SERVICE, smtp_keyring_key(user, host))
+        except Exception:  # nothing stored: nothing to remove
+            pass

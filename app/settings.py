@@ -16,58 +16,128 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationError
 
 
+# The two dialogs under the menu Inställningar (SPEC §4): Kundrutiner… and Inställningar….
+ROUTINES_PAGE = "kundrutiner"
+GLOBAL_PAGE = "installningar"
+
+
 @dataclass(frozen=True)
 class Option:
+    """One business setting. The admin dialogs are generated from these declarations: ``page`` picks
+    the dialog, ``group`` the box it sits in (as the seeds group them), ``unit`` is shown after the
+    field, ``help`` under it, ``minimum``/``maximum`` bound numbers (for text: the longest text);
+    ``lines`` > 1 makes a text a multi-line field."""
+
     key: str
     title: str
-    kind: str  # bool, int, text, price_list, length, product_list, followup
+    kind: str  # bool, int, text, price_list, length, product_list, followup, choice
     default: Any
+    group: str = "Övrigt"
+    unit: str = ""
+    help: str = ""
+    minimum: int = 0
+    maximum: int | None = None
+    page: str = ROUTINES_PAGE
+    lines: int = 1
+    choices: tuple[tuple[str, str], ...] = ()  # kind "choice": (value, Swedish label)
 
+
+_TYPES = "Kundtyper"
+_REGISTER = "Registrera ny kund"
+_SIGN = "Teckna abonnemang"
+_ORG = "Organisationskund"
+_CANCEL = "Säga upp abonnemang"
+_DEBIT = "Debitera abonnemang"
+_FREEZE = "Frysa abonnemang"
+_PICKUP = "Uthämtning av onlineköp"
+_CARD = "Nytt medlemskort"
+_GENERAL = "Allmänt"
+_LOOKUP = "Personuppslagning"
+_MAIL = "E-post"
+_CHECKIN = "Inpassering"
+LENGTH_MAX = {"dagar": 3660, "månader": 120}
+_G = {"page": GLOBAL_PAGE}
 
 OPTIONS: tuple[Option, ...] = (
-    Option("simplified_routines", "Använd förenklade kundrutiner", "bool", True),
-    Option("price_list_ordinarie", "Ordinarieprislista", "price_list", None),
-    Option("price_list_student", "Studentprislista", "price_list", None),
-    Option("price_list_pensionar", "Pensionärsprislista", "price_list", None),
-    Option("min_age_ordinarie", "Minimiålder för ordinarie kund", "int", 0),
-    Option("months_in_advance", "Antal månader i förväg som man får teckna ett nytt abonnemang om man redan har ett aktivt", "int", 1),
-    Option("org_conversion_max_months", "Tillåt inte omvandling till organisationskund om kvarvarande månader på befintligt abonnemang är mer än", "int", 0),
-    Option("preorders_enabled", "Aktivera möjligheten att använda förbeställningar för organisationer", "bool", False),
-    Option("internal_message_for_routines", "Internt meddelande för person registrerad med kundrutiner", "text", ""),
-    Option("card_instructions", "Instruktioner på hur man registrerar medlemskortnummer", "text", ""),
-    Option("notice_include_today", "Inkludera dagens datum i uppsägningstid", "bool", True),
-    Option("max_prepay_intervals", "Max antal debiteringsintervall att förskottsbetala abonnemang", "int", 12),
-    Option("use_deviation_reasons", "Använd avvikelseorsaker", "bool", False),
-    Option("freeze_confirmation", "Använd bekräftelse på frysning av abonnemang", "bool", False),
-    Option("debit_frozen_during_binding", "Debitera fryst abonnemang under bindningstiden", "bool", False),
-    Option("freeze_min", "Kortast tillåtna frysperiod för abonnemang", "length", {"number": 1, "unit": "månader"}),
-    Option("freeze_max", "Längsta tillåtna frysperiod för abonnemang", "length", {"number": 12, "unit": "månader"}),
-    Option("pickup_retroactive_repricing", "Använd retroaktiv prisomräkning av uthämtade abonnemang", "bool", True),
-    Option("pickup_max_extension_days", "Max antal dagar att förlänga uthämtade abonnemang vid uthämtningstillfället", "int", 14),
-    Option("membership_card_products", "Nytt medlemskort", "product_list", []),
+    Option("simplified_routines", "Använd förenklade kundrutiner", "bool", True, _GENERAL,
+           help="Av: menyvalet Inställningar > Kundrutiner… visas inte.", **_G),
+    Option("price_list_ordinarie", "Ordinarieprislista", "price_list", None, _TYPES,
+           help="Obligatorisk. Prislistan som ordinarie kunder köper från."),
+    Option("price_list_student", "Studentprislista", "price_list", None, _TYPES,
+           help="Utan prislista kan kundtypen Student inte väljas vid legitimering."),
+    Option("price_list_pensionar", "Pensionärsprislista", "price_list", None, _TYPES,
+           help="Utan prislista kan kundtypen Pensionär inte väljas vid legitimering."),
+    Option("min_age_ordinarie", "Minimiålder för ordinarie kund", "int", 0, _TYPES, "år",
+           "0 = ingen åldersgräns.", maximum=120),
+    Option("months_in_advance", "Antal månader i förväg som man får teckna ett nytt abonnemang om man redan har ett aktivt",
+           "int", 1, _SIGN, "månader", "Hur långt innan det befintliga abonnemanget tar slut ett nytt får tecknas.",
+           maximum=120),
+    Option("org_conversion_max_months", "Tillåt inte omvandling till organisationskund om kvarvarande månader på befintligt abonnemang är mer än",
+           "int", 0, _ORG, "månader", "0 = ingen gräns.", maximum=120),
+    Option("preorders_enabled", "Aktivera möjligheten att använda förbeställningar för organisationer", "bool", False,
+           _GENERAL, help="På: organisationskortets flik Ekonomi visar ”Använd förbeställningar”.", **_G),
+    Option("internal_message_for_routines", "Internt meddelande för person registrerad med kundrutiner", "text", "",
+           _REGISTER, help="Läggs automatiskt som internt meddelande på nya kunder. Tomt = inget meddelande.",
+           maximum=4000, lines=3),
+    Option("card_instructions", "Instruktioner på hur man registrerar medlemskortnummer", "text", "", _REGISTER,
+           help="Visas på sidan Inpasseringsuppgifter i registreringen.", maximum=4000, lines=3),
+    Option("notice_include_today", "Inkludera dagens datum i uppsägningstid", "bool", True, _CANCEL,
+           help="På: uppsägningstiden räknas från och med i dag, annars från i morgon."),
+    Option("max_prepay_intervals", "Max antal debiteringsintervall att förskottsbetala abonnemang", "int", 12, _DEBIT,
+           "intervall", "Hur många debiteringsintervall framåt som kan betalas i Debitera.", minimum=1, maximum=120),
+    Option("use_deviation_reasons", "Använd avvikelseorsaker", "bool", False, _FREEZE,
+           help="På: Frys frågar efter en frysningsorsak (Inställningar > Avvikelseorsaker…)."),
+    Option("freeze_confirmation", "Använd bekräftelse på frysning av abonnemang", "bool", False, _FREEZE,
+           help="På: en bekräftelse skrivs ut och e-postas till kunden."),
+    Option("debit_frozen_during_binding", "Debitera fryst abonnemang under bindningstiden", "bool", False, _FREEZE,
+           help="På: frysta dagar inom bindningstiden debiteras och blir dagar tillgodo."),
+    Option("freeze_min", "Kortast tillåtna frysperiod för abonnemang", "length", {"number": 1, "unit": "månader"},
+           _FREEZE, help="En pågående frysning kan inte tinas upp eller förkortas före detta.", minimum=1),
+    Option("freeze_max", "Längsta tillåtna frysperiod för abonnemang", "length", {"number": 12, "unit": "månader"},
+           _FREEZE, help="Gäller hela frysningen, även när den förlängs.", minimum=1),
+    Option("pickup_retroactive_repricing", "Använd retroaktiv prisomräkning av uthämtade abonnemang", "bool", True,
+           _PICKUP, help="På: priset räknas om från köpdagen när onlineköpet hämtas ut."),
+    Option("pickup_max_extension_days", "Max antal dagar att förlänga uthämtade abonnemang vid uthämtningstillfället",
+           "int", 14, _PICKUP, "dagar", maximum=3660),
+    Option("membership_card_products", "Nytt medlemskort", "product_list", [], _CARD,
+           help="Produkter som säljs i ”Nytt medlemskort”. Ingen vald = menyvalet visas inte."),
     Option("type_followup", "Uppföljning av kundtyp: dagar innan, via e-post / SMS", "followup",
-           {"days": 0, "email": False, "sms": False}),
-    Option("type_expiry_warning_days", "Varna när kundtypen går ut inom (dagar)", "int", 30),
-    Option("person_lookup_enabled", "Personuppslagning aktiverad", "bool", False),
-    Option("person_lookup_provider", "Personuppslagning: källa (register/http)", "text", "register"),
-    Option("person_lookup_url", "Personuppslagning: adress till tjänsten (http)", "text", ""),
-    Option("club_name", "Klubbens namn (visas i fönstertiteln)", "text", "Reception"),
-    Option("smtp_host", "E-postserver (SMTP)", "text", ""),
-    Option("smtp_port", "E-postserverns port", "int", 587),
-    Option("smtp_starttls", "Kryptera med STARTTLS", "bool", True),
-    Option("smtp_user", "Användarnamn för e-postservern (lösenordet ligger i nyckelringen)", "text", ""),
-    Option("smtp_sender", "Avsändaradress för e-post", "text", ""),
+           {"days": 0, "email": False, "sms": False}, _TYPES, "dagar innan",
+           "Påminner kunden att intyga kundtypen igen innan prisgarantin går ut. 0 dagar = av.", maximum=3660),
+    Option("type_expiry_warning_days", "Varna när kundtypen går ut inom (dagar)", "int", 30, _TYPES, "dagar",
+           "Avvikelsen ”Kundtyp går ut” visas så här många dagar innan.", maximum=3660),
+    Option("person_lookup_enabled", "Personuppslagning aktiverad", "bool", False, _LOOKUP,
+           help="På: ett personnummer som inte är kund slås upp och visas under fliken Personuppslagning. "
+                "Gäller från nästa inloggning.", **_G),
+    Option("person_lookup_provider", "Källa för personuppslagning", "choice", "register", _LOOKUP,
+           choices=(("register", "Lokalt register"), ("http", "Tjänst (http)")), **_G),
+    Option("person_lookup_url", "Adress till tjänsten (http)", "text", "", _LOOKUP,
+           help="Behövs bara för källan Tjänst (http).", maximum=500, **_G),
+    Option("club_name", "Klubbens namn", "text", "Reception", _GENERAL,
+           help="Visas i fönstertiteln, på kvitton och i e-post.", minimum=1, maximum=120, **_G),
+    Option("smtp_host", "E-postserver (SMTP)", "text", "", _MAIL,
+           help="Tomt = e-post väntar i utkorgen tills en server anges.", maximum=253, **_G),
+    Option("smtp_port", "Port", "int", 587, _MAIL, help="Vanligen 587 (STARTTLS) eller 465 (TLS).",
+           minimum=1, maximum=65535, **_G),
+    Option("smtp_security", "Kryptering", "choice", "starttls", _MAIL,
+           choices=(("starttls", "STARTTLS"), ("tls", "TLS (SMTPS)"), ("ingen", "Ingen")), **_G),
+    Option("smtp_user", "Användarnamn", "text", "", _MAIL,
+           help="Tomt = servern kräver ingen inloggning. Lösenordet sparas i datorns nyckelring.",
+           maximum=253, **_G),
+    Option("smtp_sender", "Avsändaradress", "text", "", _MAIL, help="Adressen som e-posten skickas från.",
+           maximum=254, **_G),
     # Check-in on a swipe (app/checkin.py): which reasons refuse entry, the debt limit, double swipes, sound.
-    Option("checkin_refuse_no_subscription", "Inpassering: neka kund utan giltigt abonnemang", "bool", True),
-    Option("checkin_refuse_frozen", "Inpassering: neka kund med fryst abonnemang", "bool", True),
-    Option("checkin_refuse_debt", "Inpassering: neka kund med skuld över skuldgränsen", "bool", True),
-    Option("checkin_debt_limit_ore", "Inpassering: skuldgräns i öre (skuld över gränsen nekas)", "int", 0),
-    Option("checkin_refuse_blocked_card", "Inpassering: neka spärrat kort", "bool", True),
-    Option("checkin_refuse_type_expired", "Inpassering: neka när intyget för kundtypen har gått ut", "bool", True),
-    Option("checkin_refuse_not_started", "Inpassering: neka när abonnemanget inte har börjat", "bool", True),
-    Option("checkin_double_swipe_minutes", "Inpassering: en ny dragning inom så många minuter räknas som samma besök",
-           "int", 5),
-    Option("checkin_sounds", "Inpassering: ljudsignal vid Välkommen och Nekad", "bool", True),
+    Option("checkin_refuse_no_subscription", "Neka kund utan giltigt abonnemang", "bool", True, _CHECKIN),
+    Option("checkin_refuse_frozen", "Neka kund med fryst abonnemang", "bool", True, _CHECKIN),
+    Option("checkin_refuse_debt", "Neka kund med skuld över skuldgränsen", "bool", True, _CHECKIN),
+    Option("checkin_debt_limit_ore", "Skuldgräns (skuld över gränsen nekas)", "int", 0, _CHECKIN, "öre",
+           "0 = all skuld nekas när regeln är på.", maximum=100_000_000),
+    Option("checkin_refuse_blocked_card", "Neka spärrat kort", "bool", True, _CHECKIN),
+    Option("checkin_refuse_type_expired", "Neka när intyget för kundtypen har gått ut", "bool", True, _CHECKIN),
+    Option("checkin_refuse_not_started", "Neka när abonnemanget inte har börjat", "bool", True, _CHECKIN),
+    Option("checkin_double_swipe_minutes", "En ny dragning inom så många minuter räknas som samma besök", "int", 5,
+           _CHECKIN, "minuter", maximum=1440),
+    Option("checkin_sounds", "Ljudsignal vid Välkommen och Nekad", "bool", True, _CHECKIN),
 )
 BY_KEY = {o.key: o for o in OPTIONS}
 
@@ -102,7 +172,7 @@ class BusinessSettings:
     club_name: str
     smtp_host: str
     smtp_port: int
-    smtp_starttls: bool
+    smtp_security: str
     smtp_user: str
     smtp_sender: str
     checkin_refuse_no_subscription: bool
@@ -127,28 +197,131 @@ assert {f.name for f in fields(BusinessSettings)} == set(BY_KEY), "settings data
 
 
 def load_settings(session: Session) -> BusinessSettings:
-    from db.models import Setting
+    return BusinessSettings(**stored_values(session))
 
-    stored = {row.key: json.loads(row.value) for row in session.scalars(select(Setting))}
-    values = {o.key: stored.get(o.key, o.default) for o in OPTIONS}
-    return BusinessSettings(**values)
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check(option: Option, value: Any) -> Any:
-    kind = option.kind
-    ok = {
-        "bool": isinstance(value, bool),
-        "int": isinstance(value, int) and not isinstance(value, bool) and value >= 0,
-        "text": isinstance(value, str),
-        "price_list": value is None or (isinstance(value, int) and not isinstance(value, bool)),
-        "length": isinstance(value, dict) and isinstance(value.get("number"), int) and value["number"] > 0
-        and value.get("unit") in ("dagar", "månader"),
-        "product_list": isinstance(value, list) and all(isinstance(v, int) for v in value),
-        "followup": isinstance(value, dict) and isinstance(value.get("days"), int) and value["days"] >= 0,
-    }[kind]
-    if not ok:
-        raise ValidationError(f"Ogiltigt värde för ”{option.title}”.", field=option.key)
+    """The value's type and limits; raises ValidationError at the field with the reason."""
+    kind, title = option.kind, option.title
+    wrong = ValidationError(f"Ogiltigt värde för ”{title}”.", field=option.key)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise wrong
+    elif kind == "int":
+        if not _number(value):
+            raise wrong
+        _check_range(option, value)
+    elif kind in ("text", "choice"):
+        if not isinstance(value, str):
+            raise wrong
+        if kind == "choice" and value not in {v for v, _ in option.choices}:
+            raise ValidationError(f"Välj ett av alternativen för ”{title}”.", field=option.key)
+        if kind == "text":
+            from app.domain.inputs import CONTROL_MESSAGE, text_problem
+
+            if text_problem(value, "", multiline=option.lines > 1) == CONTROL_MESSAGE:  # length: below
+                raise ValidationError(CONTROL_MESSAGE, field=option.key)
+            if option.maximum is not None and len(value) > option.maximum:
+                raise ValidationError(f"Texten får vara högst {option.maximum} tecken.", field=option.key)
+            if option.minimum and not value.strip():
+                raise ValidationError(f"Ange {title[0].lower() + title[1:]}.", field=option.key)
+    elif kind == "price_list":
+        if not (value is None or _number(value)):
+            raise wrong
+    elif kind == "length":
+        if not (isinstance(value, dict) and _number(value.get("number")) and value.get("unit") in LENGTH_MAX):
+            raise wrong
+        if value["number"] < max(option.minimum, 1):
+            raise ValidationError("Längden måste vara minst 1.", field=option.key)
+        if value["number"] > LENGTH_MAX[value["unit"]]:
+            raise ValidationError(f"Längden får vara högst {LENGTH_MAX[value['unit']]} {value['unit']}.",
+                                  field=option.key)
+    elif kind == "product_list":
+        if not (isinstance(value, list) and all(_number(v) for v in value)):
+            raise wrong
+    elif kind == "followup":
+        if not (isinstance(value, dict) and _number(value.get("days")) and isinstance(value.get("email"), bool)
+                and isinstance(value.get("sms"), bool)):
+            raise wrong
+        _check_range(option, value["days"])
+    else:
+        raise wrong
     return value
+
+
+def _check_range(option: Option, number: int) -> None:
+    unit = f" {option.unit}" if option.unit else ""
+    if number < option.minimum:
+        raise ValidationError(f"Värdet måste vara minst {option.minimum}{unit}.", field=option.key)
+    if option.maximum is not None and number > option.maximum:
+        raise ValidationError(f"Värdet får vara högst {option.maximum}{unit}.", field=option.key)
+
+
+def length_can_exceed(longer: dict, shorter: dict) -> bool:
+    """True when a period of length ``longer`` ends after one of length ``shorter`` for some start day
+    (calendar months: 1 månad is 28–31 dagar, so 30 dagar can be longer than 1 månad in February)."""
+    from datetime import date, timedelta
+
+    from app.domain.periods import Length
+
+    a, b = Length(longer["number"], longer["unit"]), Length(shorter["number"], shorter["unit"])
+    start = date(2027, 1, 1)  # four years cover every month length and leap day
+    for offset in range(0, 4 * 366, 1 if "dagar" in (a.unit, b.unit) and a.unit != b.unit else 4 * 366):
+        day = start + timedelta(days=offset)
+        if a.after(day) > b.after(day):
+            return True
+    return False
+
+
+def check_values(session: Session, values: dict[str, Any]) -> None:
+    """Every rule the settings given must pass, each refused at its field with the reason: types and
+    limits, the Ordinarie price list, existing price lists and products, the shortest freeze not
+    longer than the longest. ``values`` holds the settings of one dialog page (or all of them)."""
+    from db.models import PriceList, Product
+
+    for key, value in values.items():
+        _check(BY_KEY[key], value)
+    if "price_list_ordinarie" in values and values["price_list_ordinarie"] is None:
+        raise ValidationError("Ordinarieprislistan är obligatorisk.", field="price_list_ordinarie")
+    for key in ("price_list_ordinarie", "price_list_student", "price_list_pensionar"):
+        if values.get(key) is not None and session.get(PriceList, values[key]) is None:
+            raise ValidationError("Prislistan finns inte längre. Välj en annan.", field=key)
+    for key, option in BY_KEY.items():
+        if option.kind == "product_list" and values.get(key):
+            found = set(session.scalars(select(Product.id).where(Product.id.in_(values[key]))))
+            if found != set(values[key]):
+                raise ValidationError("En vald produkt finns inte längre. Välj igen.", field=key)
+    low, high = values.get("freeze_min"), values.get("freeze_max")
+    if low is not None and high is not None and length_can_exceed(low, high):
+        raise ValidationError("Kortast tillåtna frysperiod får inte vara längre än den längsta "
+                              f"({high['number']} {high['unit']}).", field="freeze_min")
+    if values.get("person_lookup_enabled") and values.get("person_lookup_provider") == "http" \
+            and not (values.get("person_lookup_url") or "").strip():
+        raise ValidationError("Ange adressen till tjänsten för personuppslagning.", field="person_lookup_url")
+    if (values.get("smtp_host") or "").strip():
+        from app.domain.inputs import check_email
+
+        try:
+            check_email(values.get("smtp_sender") or "", "smtp_sender")
+        except ValidationError as err:
+            raise ValidationError("Ange en giltig avsändaradress, t.ex. info@klubben.se.",
+                                  field="smtp_sender") from err
+
+
+def page_keys(page: str) -> tuple[str, ...]:
+    return tuple(o.key for o in OPTIONS if o.page == page)
+
+
+def stored_values(session: Session) -> dict[str, Any]:
+    """Every setting as it is now (defaults for keys without a row)."""
+    from db.models import Setting
+
+    stored = {row.key: json.loads(row.value) for row in session.scalars(select(Setting))}
+    return {o.key: stored.get(o.key, o.default) for o in OPTIONS}
 
 
 def save_setting(session: Session, key: str, value: Any) -> None:

@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.till_window = None
         self.day_overview = None
         settings = self._settings()
-        self.setWindowTitle(f"{settings.club_name} – {services.actor.full_name} ({services.core.desk})")
+        self._show_title(settings)
         self.resize(1366, 860)
         services.extra.setdefault("menu_actions", {})
         _register_actions(services)
@@ -190,6 +190,16 @@ class MainWindow(QMainWindow):
         with self.services.core.sessions() as session:
             return load_settings(session)
 
+    def _after_admin_change(self) -> None:
+        """A saved admin dialog: this window follows at once (the club's name, the switches)."""
+        settings = self._settings()
+        self._show_title(settings)
+        self._apply_switches(settings)
+
+    def _show_title(self, settings=None) -> None:
+        settings = settings or self._settings()
+        self.setWindowTitle(f"{settings.club_name} – {self.services.actor.full_name} ({self.services.core.desk})")
+
     def _database_label(self) -> str:
         engine = self.services.core.engine
         if engine.dialect.name == "sqlite":
@@ -242,12 +252,56 @@ class MainWindow(QMainWindow):
         customer.addAction(self.checkin_action)
         self.day_overview_action = self._action("&Dagsöversikt – besök idag…", self.show_day_overview)
         customer.addAction(self.day_overview_action)
+        self._build_settings_menu(bar)
         organisation = bar.addMenu("&Organisation")
         organisation.addAction(self._action("&Sök organisation", self.focus_organisation_search, "Ctrl+O"))
         help_menu = bar.addMenu("&Hjälp")
         help_menu.addAction(self._action("&Uppdatera postnummer…", self.update_postal_codes))
         help_menu.addAction(self._action("Var finns &loggfilen?", self.show_log_path))
         self.maintenance.add_help_entries(help_menu)
+
+    def _build_settings_menu(self, bar) -> None:
+        """Inställningar (issue 12): each entry only for a user with the right it needs (the routines
+        behind them check the right again); a user with none of them gets no menu."""
+        from app.settings import ROUTINES_PAGE
+        from widgets.admin_products import ProductsDialog
+        from widgets.admin_reasons import FreezeReasonsDialog
+        from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
+        from widgets.admin_severities import SeveritiesDialog
+
+        rights = self.services.actor.rights
+        self.settings_menu = bar.addMenu("I&nställningar")
+        entries = [
+            (SYSTEM_SETTINGS, "&Kundrutiner…", lambda: SettingsDialog(self.services, ROUTINES_PAGE, self)),
+            (SYSTEM_SETTINGS, "&Inställningar…", lambda: GlobalSettingsDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "&Personstatustyper…", lambda: SeveritiesDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
+        ]
+        self.admin_actions: dict[str, QAction] = {}
+        for right, title, make in entries:
+            if right in rights:
+                action = self._action(title, lambda _=False, m=make: self.open_admin_dialog(m()))
+                self.settings_menu.addAction(action)
+                self.admin_actions[title.replace("&", "")] = action
+        self.settings_menu.menuAction().setVisible(bool(self.settings_menu.actions()))
+        self._apply_switches()
+
+    def _apply_switches(self, settings=None) -> None:
+        """As the seeds say: the menu entry Kundrutiner… is there once "Använd förenklade kundrutiner"
+        is on (Inställningar > Inställningar…)."""
+        settings = settings or self._settings()
+        routines = self.admin_actions.get("Kundrutiner…")
+        if routines is not None:
+            routines.setVisible(settings.simplified_routines)
+
+    def open_admin_dialog(self, dialog) -> None:
+        """Open an admin dialog (window-modal); tests find it in services.extra["open_dialogs"]."""
+        opened = self.services.extra.setdefault("open_dialogs", [])
+        opened.append(dialog)
+        dialog.finished.connect(lambda _result: opened.remove(dialog) if dialog in opened else None)
+        dialog.accepted.connect(self._after_admin_change)
+        dialog.open()
 
     # -- slots -------------------------------------------------------------
     def focus_search(self) -> None:

@@ -43,6 +43,7 @@ class SmtpTransport:
     password: str | None = None
     starttls: bool = True
     timeout: float = 20.0
+    tls: bool = False  # implicit TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS
 
     def send(self, recipient: str, subject: str, body: str, attachment: tuple[str, bytes] | None) -> None:
         message = EmailMessage()
@@ -53,8 +54,13 @@ class SmtpTransport:
             maintype, subtype = ("application", "pdf") if name.lower().endswith(".pdf") else ("application",
                                                                                                 "octet-stream")
             message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
+        if self.tls:
+            connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                          context=ssl.create_default_context())
+        else:
+            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with connection as smtp:
+            if self.starttls and not self.tls:
                 smtp.starttls(context=ssl.create_default_context())
             if self.user:
                 smtp.login(self.user, self.password or "")
@@ -62,21 +68,29 @@ class SmtpTransport:
 
 
 def smtp_from_settings(core: Core) -> SmtpTransport | None:
-    """The SMTP transport configured in the business settings (password from the keyring), or None."""
+    """The SMTP transport configured in the business settings, or None when this desk cannot send.
+
+    The password comes from this PC's keyring (app.secrets.smtp_password). A desk where a user name
+    is set but no password is stored does not send e-mail at all: the messages wait in the outbox for
+    a desk that has it (docs/decisions/smtp-password.md), instead of failing their attempts here."""
+    from app.secrets import smtp_password
+
     with core.sessions() as session:
         settings = load_settings(session)
+    return smtp_transport(settings, smtp_password(settings.smtp_user, settings.smtp_host)
+                          if settings.smtp_user and settings.smtp_host else None)
+
+
+def smtp_transport(settings, password: str | None) -> SmtpTransport | None:
+    """The transport for these settings and password; None when no server/sender is set, or a user
+    name is set without a password."""
     if not settings.smtp_host or not settings.smtp_sender:
         return None
-    password = None
-    if settings.smtp_user:
-        try:
-            import keyring
-
-            password = keyring.get_password("reception-smtp", f"{settings.smtp_user}@{settings.smtp_host}")
-        except Exception as err:
-            log.warning("No keyring available for the SMTP password (%s)", type(err).__name__)
+    if settings.smtp_user and password is None:
+        return None
     return SmtpTransport(settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.smtp_user,
-                         password, settings.smtp_starttls)
+                         password, starttls=settings.smtp_security == "starttls",
+                         tls=settings.smtp_security == "tls")
 
 
 @dataclass

@@ -34,7 +34,7 @@ from app.settings import BusinessSettings
 CURRENT_MANDATE_STATUSES = ("ny", "hos_bgc", "aktivt")
 RUNNING_OR_CANCELLED = ("aktivt", "fryst", "framtida_frysning", "uppsagt")
 ORDINARIE_MISSING = ("Ordinarieprislistan är inte inställd. Be en administratör välja den under "
-                     "Inställningar > Kundrutiner.")
+                     "Inställningar > Kundrutiner….")
 
 
 # --------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from app.settings import load_settings
 
 PREORDERS_OFF = ("Förbeställningar är inte aktiverade. En administratör kan slå på "
                  "”Aktivera möjligheten att använda förbeställningar för organisationer” under "
-                 "Inställningar > Kundrutiner.")
+                 "Inställningar > Inställningar….")
 USED_CANNOT_BE_REMOVED = "En utnyttjad förbeställning kan inte tas bort."
 ALREADY_REMOVED = "Förbeställningen är redan borttagen."
 DUPLICATE_OPEN = ("Personen har redan en öppen förbeställning på den här produkten hos organisationen. "

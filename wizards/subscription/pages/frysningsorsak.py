@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 from widgets.services import UiServices
 from wizards.base import ReceptionPage
 
-NO_REASONS = ("Det finns inga frysningsorsaker. Lägg upp avvikelseorsaker av typen Frysning under "
-              "Produkter > Avvikelseorsaker, eller stäng av ”Använd avvikelseorsaker”.")
+NO_REASONS = ("Det finns inga frysningsorsaker. En administratör lägger upp dem under "
+              "Inställningar > Avvikelseorsaker…, eller stänger av ”Använd avvikelseorsaker” under "
+              "Inställningar > Kundrutiner….")
 
 
 class FrysningsorsakPage(ReceptionPage):
