@@ -2,7 +2,12 @@
 
 * Buttons read "< Tillbaka", "Nästa >", "Slutför", "Avbryt". Enter presses Nästa
   (Slutför on the last page) — QWizard makes that button the dialog's default;
-  a line edit passes Return on to it.
+  a line edit passes Return on to it. Enter never goes back or cancels: with the
+  focus on "< Tillbaka" or "Avbryt" (Tab past a page's last field lands there)
+  Enter still means Nästa; Space presses the focused button, Esc cancels.
+* Tab follows the screen: each page's tab order is its layout's visual order
+  (:func:`visual_order` — top to bottom, left to right, column by column), set
+  when the page opens; the first field has the focus on every page.
 * Esc, the window's close box and Avbryt all go through :meth:`reject`, which asks
   first when the receptionist has entered something (`confirm_cancel`, a
   replaceable class attribute). Nothing is written before Slutför.
@@ -22,9 +27,12 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget, QMessageBox,
-                               QPushButton, QWidget, QWizard, QWizardPage)
+from collections.abc import Iterator
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QAbstractButton, QBoxLayout, QComboBox, QFormLayout, QGridLayout, QLabel, QLayout,
+                               QLayoutItem, QLineEdit, QListWidget, QMessageBox, QPushButton, QRadioButton,
+                               QScrollArea, QWidget, QWizard, QWizardPage)
 
 from app.errors import UserError
 from widgets.errors import show_user_error
@@ -65,6 +73,51 @@ def ask_confirm_cancel(parent: QWidget) -> bool:
     box, leave = cancel_question(parent)
     box.exec()
     return box.clickedButton() is leave
+
+
+def _item_widgets(item: QLayoutItem) -> Iterator[QWidget]:
+    widget = item.widget()
+    if widget is not None:
+        yield widget
+        if isinstance(widget, QScrollArea) and widget.widget() is not None:
+            yield from visual_order(widget.widget())
+        elif widget.layout() is not None:
+            yield from _layout_widgets(widget.layout())
+    elif item.layout() is not None:
+        yield from _layout_widgets(item.layout())
+
+
+def _layout_widgets(layout: QLayout) -> Iterator[QWidget]:
+    if isinstance(layout, QFormLayout):
+        for row in range(layout.rowCount()):
+            for role in (QFormLayout.ItemRole.LabelRole, QFormLayout.ItemRole.FieldRole,
+                         QFormLayout.ItemRole.SpanningRole):
+                item = layout.itemAt(row, role)
+                if item is not None:
+                    yield from _item_widgets(item)
+        return
+    items = [layout.itemAt(i) for i in range(layout.count())]
+    if isinstance(layout, QGridLayout):
+        cells = sorted((layout.getItemPosition(i)[:2], i) for i in range(layout.count()))
+        items = [layout.itemAt(i) for _cell, i in cells]
+    elif isinstance(layout, QBoxLayout) and layout.direction() in (QBoxLayout.Direction.RightToLeft,
+                                                                    QBoxLayout.Direction.BottomToTop):
+        items.reverse()
+    for item in items:
+        yield from _item_widgets(item)
+
+
+def visual_order(root: QWidget) -> list[QWidget]:
+    """Every widget laid out under ``root`` in the order the eye reads it: a vertical box top to bottom,
+    a horizontal one left to right (so columns one after the other), a form row by row (label, field),
+    a grid row-major. This is the Tab order of every wizard page."""
+    layout = root.layout()
+    return [] if layout is None else list(dict.fromkeys(_layout_widgets(layout)))
+
+
+def takes_tab(widget: QWidget) -> bool:
+    """Does Tab stop at this widget (ignoring whether it is shown right now)?"""
+    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
 
 
 def make_error_label(parent: QWidget) -> QLabel:
@@ -147,10 +200,52 @@ class ReceptionPage(QWizardPage):
                 widget.itemClicked.connect(self.touch)
                 widget.itemActivated.connect(self.touch)
 
+    # -- keyboard --------------------------------------------------------------
+    def tab_widgets(self) -> list[QWidget]:
+        """The widgets Tab stops at, in visual order (shown or not)."""
+        return [w for w in visual_order(self) if takes_tab(w)]
+
+    def apply_tab_order(self) -> None:
+        """Tab = visual order. Widgets a page creates later (rebuilt ticks) are ordered again on the next call."""
+        widgets = self.tab_widgets()
+        for first, second in zip(widgets, widgets[1:]):
+            QWidget.setTabOrder(first, second)
+
+    def first_field(self) -> QWidget | None:
+        """The field the cursor starts in: the first shown, enabled one (of a radio group, the chosen button)."""
+        for widget in self.tab_widgets():
+            if not (widget.isVisibleTo(self) and widget.isEnabled()):
+                continue
+            if isinstance(widget, QRadioButton) and widget.group() is not None and widget.group().exclusive():
+                checked = widget.group().checkedButton()
+                if checked is not None and checked.isVisibleTo(self) and checked.isEnabled():
+                    return checked
+            return widget
+        return None
+
+    def start_field(self) -> QWidget | None:
+        """Where the cursor starts when the page opens: the first field. Pages with a better start (the first
+        empty field, the card number a swipe fills) override it."""
+        return self.first_field()
+
+    def focus_first_field(self) -> None:
+        """Put the cursor in the start field; a page without fields gives the focus to Nästa/Slutför."""
+        target = self.start_field()
+        wizard = self.wizard()
+        if target is None and wizard is not None:
+            for which in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.NextButton):
+                button = wizard.button(which)
+                if button.isVisible() and button.isEnabled():
+                    target = button
+                    break
+        if target is not None:
+            target.setFocus(Qt.FocusReason.TabFocusReason)  # Tab reason: line edits select, focus frame drawn
+
     # -- QWizardPage ----------------------------------------------------------
     def initializePage(self) -> None:  # noqa: N802 - Qt API
         first = not self._initialised
         self._initialised = True
+        self.apply_tab_order()
         self.enter_page(first)
 
     def enter_page(self, first: bool) -> None:
@@ -190,6 +285,13 @@ class ReceptionWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Nästa >")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Slutför")
         self.setButtonText(QWizard.WizardButton.CancelButton, "Avbryt")
+        # Enter on a focused "< Tillbaka" or "Avbryt" must not go back or cancel: these buttons leave
+        # Return to keyPressEvent (Nästa); Space still presses them.
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
+            button = self.button(which)
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+        self.currentIdChanged.connect(lambda _id: self._focus_page_soon())
         self.setMinimumSize(760, 600)
 
     # -- data entered ---------------------------------------------------------
@@ -198,6 +300,21 @@ class ReceptionWizard(QWizard):
 
     def has_entered_data(self) -> bool:
         return self._entered
+
+    # -- focus ----------------------------------------------------------------
+    def _focus_page_soon(self) -> None:
+        # After QWizard has shown the page (and moved its own focus): the page's first field.
+        QTimer.singleShot(0, self, self._focus_page)
+
+    def _focus_page(self) -> None:
+        page = self.currentPage()
+        if isinstance(page, ReceptionPage) and self.isVisible():
+            page.apply_tab_order()
+            page.focus_first_field()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self._focus_page_soon()
 
     # -- the flow -------------------------------------------------------------
     def run(self) -> Any:

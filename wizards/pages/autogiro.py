@@ -204,10 +204,12 @@ class AutogiroPage(ReceptionPage):
             for field, value in (("holder_name", name), ("holder_personnummer", pnr)):
                 if not self.edits[field].text().strip() and value:
                     self.edits[field].setText(value)
-        first_empty = next((e for e in self.edits.values() if e.isEnabled() and not e.text().strip()), None)
-        if first_empty is not None:
-            first_empty.setFocus()
         self.completeChanged.emit()
+
+    def start_field(self):
+        """The first empty field (the holder is usually prefilled), else the first field."""
+        first_empty = next((e for e in self.edits.values() if e.isEnabled() and not e.text().strip()), None)
+        return first_empty or super().start_field()
 
     # -- QWizardPage ------------------------------------------------------------
     def isComplete(self) -> bool:  # noqa: N802 - Qt API

@@ -145,8 +145,10 @@ class InpasseringPage(ReceptionPage):
     def enter_page(self, first: bool) -> None:
         if self.photo.jpeg() is None and self.photo.camera_available():
             self.photo.start()
-        self.card_number.setFocus()
         self._card_changed(self.card_number.text())
+
+    def start_field(self):
+        return self.card_number  # a swipe or the typed number; the photo buttons come before it on screen
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)

@@ -131,13 +131,7 @@ class PersonuppgifterPage(ReceptionPage):
         columns.addLayout(left, 3)
         columns.addWidget(self.address_box, 2)
 
-        # Tab order as the seeds list the data: identity, names, address, then e-mail and phones.
-        order = [self.personnummer, self.no_personnummer, self.birth_date, self.gender, self.edits["first_name"],
-                 self.edits["last_name"], self.address.street, self.address.co, self.address.postal_code,
-                 self.address.town, self.address.country, self.edits["email"], self.edits["mobile"],
-                 self.edits["phone_home"], self.edits["phone_work"]]
-        for first, second in zip(order, order[1:]):
-            QWidget.setTabOrder(first, second)
+        # Tab follows the screen (ReceptionPage.apply_tab_order): this column top to bottom, then the address.
         self.no_personnummer.toggled.connect(self._no_personnummer_toggled)
         self.gender.currentIndexChanged.connect(lambda _i: self._left("birth_date"))
         self.watch(self.no_personnummer, self.gender, self.address.street, self.address.co,
