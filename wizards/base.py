@@ -17,6 +17,11 @@
   success the bus learns about it: ``person_changed``, ``order_created`` when
   money is due (the till opens the order) and ``open_person``.
 
+Every disabled Nästa says why: a page answers :meth:`ReceptionPage.blocked_reason`
+(its ``isComplete`` follows from it) and the reason stands at the foot of the page
+unless a field already shows it in red. Prefilled fields are checked when the page
+opens, as if the receptionist had just left them.
+
 Pages derive from :class:`ReceptionPage`: they keep what was typed when the
 receptionist goes back (QWizard's default ``cleanupPage`` would reset it), show
 an error label under each field (:meth:`ReceptionPage.error_label`), and tell the
@@ -145,6 +150,13 @@ class ReceptionPage(QWizardPage):
         self._error_labels: dict[str, QLabel] = {}
         self._message: QLabel | None = None
         self._initialised = False
+        self._opened_checks: list[QLineEdit] = []
+        self.next_reason = QLabel(self)  # why Nästa is off; placed at the page's foot when it first opens
+        self.next_reason.setObjectName("next_blocked_reason")
+        self.next_reason.setStyleSheet(WARNING_STYLE)
+        self.next_reason.setWordWrap(True)
+        self.next_reason.hide()
+        self.completeChanged.connect(self.show_blocked_reason)
 
     # -- messages ------------------------------------------------------------
     def error_label(self, *fields: str) -> QLabel:
@@ -180,6 +192,47 @@ class ReceptionPage(QWizardPage):
             set_message(label, None)
         if self._message is not None:
             set_message(self._message, None)
+
+    # -- Nästa ----------------------------------------------------------------
+    def blocked_reason(self) -> str | None:
+        """Why Nästa (or Slutför) is off, as the receptionist should read it; None when the page is complete.
+        ``isComplete`` follows from it. Pages override it."""
+        return None if QWizardPage.isComplete(self) else "Fyll i de obligatoriska fälten."
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+        return self.blocked_reason() is None
+
+    def shown_messages(self) -> list[str]:
+        """The red messages the page shows now (at fields or for the page)."""
+        labels = set(self._error_labels.values()) | ({self._message} if self._message is not None else set())
+        return [label.text() for label in labels if not label.isHidden() and label.text()]
+
+    def show_blocked_reason(self) -> None:
+        """The reason under the page, unless a field already says it (from the page's first opening on)."""
+        if not self._initialised:
+            return
+        reason = self.blocked_reason()
+        if reason is not None and reason in self.shown_messages():
+            reason = None
+        set_message(self.next_reason, reason)
+
+    def _place_blocked_reason(self) -> None:
+        layout = self.layout()
+        if self.next_reason.parent() is self and isinstance(layout, QBoxLayout) \
+                and layout.indexOf(self.next_reason) < 0:
+            layout.addWidget(self.next_reason)
+        elif isinstance(layout, QFormLayout) and layout.indexOf(self.next_reason) < 0:
+            layout.addRow(self.next_reason)
+
+    def check_when_opened(self, *edits: QLineEdit) -> None:
+        """These fields are checked when they are left; check them also when the page opens (prefilled)."""
+        self._opened_checks += edits
+
+    def check_prefilled(self) -> None:
+        """Check what is already in the fields (prefilled, or typed before Tillbaka) as if each was just left."""
+        for edit in self._opened_checks:
+            if edit.isEnabled() and edit.text().strip():
+                edit.editingFinished.emit()
 
     # -- input tracking -------------------------------------------------------
     def touch(self, *_args: Any) -> None:
@@ -246,7 +299,10 @@ class ReceptionPage(QWizardPage):
         first = not self._initialised
         self._initialised = True
         self.apply_tab_order()
+        self._place_blocked_reason()
         self.enter_page(first)
+        self.check_prefilled()
+        self.show_blocked_reason()
 
     def enter_page(self, first: bool) -> None:
         """Called each time the page is reached with Nästa; ``first`` the first time. Override."""

@@ -170,10 +170,12 @@ class InpasseringPage(ReceptionPage):
         self.photo.close()
 
     # -- QWizardPage ------------------------------------------------------------
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+    def blocked_reason(self) -> str | None:
         if self._problem is not None:
-            return False
-        return not (self._require_card and not self.card_number.text().strip())
+            return self._problem
+        if self._require_card and not self.card_number.text().strip():
+            return CARD_REQUIRED_MESSAGE
+        return None
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         self._problem = self.card_problem()

@@ -127,11 +127,14 @@ class PersonuppgifterPage(ReceptionPage):
         box_layout.addWidget(self.protected_note)
         box_layout.addStretch(1)
 
-        columns = QHBoxLayout(self)
+        page_layout = QVBoxLayout(self)
+        columns = QHBoxLayout()
         columns.addLayout(left, 3)
         columns.addWidget(self.address_box, 2)
+        page_layout.addLayout(columns, 1)
 
         # Tab follows the screen (ReceptionPage.apply_tab_order): this column top to bottom, then the address.
+        self.check_when_opened(*self.edits.values())
         self.no_personnummer.toggled.connect(self._no_personnummer_toggled)
         self.gender.currentIndexChanged.connect(lambda _i: self._left("birth_date"))
         self.watch(self.no_personnummer, self.gender, self.address.street, self.address.co,
@@ -314,12 +317,14 @@ class PersonuppgifterPage(ReceptionPage):
         self.protected_note.setVisible(protected)
 
     # -- QWizardPage ------------------------------------------------------------
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+    def blocked_reason(self) -> str | None:
         try:
             data = self.validated()
-        except UserError:
-            return False
-        return not (self._existing is not None and self._existing[0] == data.personnummer)
+        except UserError as err:
+            return err.message
+        if self._existing is not None and self._existing[0] == data.personnummer:
+            return self.personnummer_error.text() or "Personnumret tillhör en annan kund."
+        return None
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         try:
