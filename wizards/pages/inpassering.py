@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QVBoxLayou
 
 from app.errors import ValidationError
 from app.queries.catalog import active_card, card_number_taken, current_photo
-from app.routines.membership_card import CARD_TAKEN_MESSAGE, normalise_card_number
+from app.routines.membership_card import (CARD_TAKEN_MESSAGE, DEFAULT_CARD_DIGITS, check_card_format,
+                                          normalise_card_number)
 from app.routines.registration_data import AccessData
 from app.settings import load_settings
 from widgets.input_rules import limit
@@ -23,6 +24,11 @@ from wizards.base import ReceptionPage, set_message
 
 SAME_CARD_MESSAGE = "Det nya kortnumret är samma som kundens nuvarande kort."
 CARD_REQUIRED_MESSAGE = "Ange det nya kortets nummer (dra kortet i kortläsaren eller skriv numret)."
+
+
+def card_digits(services: UiServices) -> int:
+    """The desk's card-number length (Arkiv > Inställningar för den här datorn); 10 without desk settings."""
+    return services.desk.card_number_digits if services.desk is not None else DEFAULT_CARD_DIGITS
 
 
 def camera_source(services: UiServices):
@@ -121,6 +127,7 @@ class InpasseringPage(ReceptionPage):
     def card_problem(self) -> str | None:
         try:
             number = normalise_card_number(self.card_number.text())
+            check_card_format(number, card_digits(self.services))
         except ValidationError as err:
             return err.message
         if number is None:
