@@ -99,7 +99,8 @@ class MenuTarget:
 class PersonMenuFacts:
     online_purchase_waiting: bool = False   # an online purchase awaits pickup
     sign_blocked_reason: str | None = None     # Teckna abonnemang: months-in-advance rule
-    convert_blocked_reason: str | None = None  # Utnyttja avtal: "Tillåt inte omvandling ..." setting
+    convert_blocked_reason: str | None = None  # Utnyttja avtal: "Tillåt inte omvandling ..." setting, running AG
+    pickup_blocked_reason: str | None = None   # Hämta ut onlineköp: a main subscription is still active
     mandate_status: str | None = None          # the current mandate's status, if any
 
 
@@ -141,7 +142,7 @@ def person_menu(facts: PersonMenuFacts, settings: BusinessSettings, till_enabled
     entries = [_entry(TECKNA_ABONNEMANG, blocked=facts.sign_blocked_reason, **e),
                _entry(UTNYTTJA_AVTAL, blocked=facts.convert_blocked_reason, **e)]
     if facts.online_purchase_waiting:
-        entries.append(_entry(HAMTA_UT_ONLINEKOP, **e))
+        entries.append(_entry(HAMTA_UT_ONLINEKOP, blocked=facts.pickup_blocked_reason, **e))
     entries.append(_entry(INTYGA_KUNDTYP, **e))
     if settings.membership_card_products:
         entries.append(_entry(NYTT_MEDLEMSKORT, **e))

@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from app.errors import ValidationError
+from app.routines.membership_card import DEFAULT_CARD_DIGITS
 
 log = logging.getLogger("reception.settings")
 
@@ -45,6 +46,7 @@ COMMON_BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 MAX_CAMERA_INDEX = 15
 PHOTO_CACHE_DEFAULT_MB = 500
 PHOTO_CACHE_RANGE_MB = (0, 20_000)
+MAX_CARD_DIGITS = 40  # the card-number column's length
 
 
 class DeskSettings:
@@ -198,6 +200,18 @@ class DeskSettings:
         self._set("database_url", value.strip())
 
     @property
+    def card_number_digits(self) -> int:
+        """How many digits this desk's card reader gives (10 for the 125 kHz readers); 0 = any format."""
+        value = self._get_int("card_number_digits", DEFAULT_CARD_DIGITS)
+        return value if 0 <= value <= MAX_CARD_DIGITS else DEFAULT_CARD_DIGITS
+
+    @card_number_digits.setter
+    def card_number_digits(self, value: int) -> None:
+        if not 0 <= int(value) <= MAX_CARD_DIGITS:
+            raise ValueError(f"card_number_digits must be within 0..{MAX_CARD_DIGITS}")
+        self._set("card_number_digits", int(value))
+
+    @property
     def photo_cache_mb(self) -> int:
         """Size cap of the photos in the offline copy of a shared database (app/sync/replica.py)."""
         value = self._get_int("photo_cache_mb", PHOTO_CACHE_DEFAULT_MB)
@@ -320,6 +334,13 @@ class DeskSettingsDialog(QDialog):
         self.database_password_edit = QLineEdit()
         self.database_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.database_password_edit.setPlaceholderText("Lämna tomt för att behålla det sparade lösenordet")
+        self.card_digits_spin = QSpinBox()
+        self.card_digits_spin.setObjectName("card_digits_spin")
+        self.card_digits_spin.setRange(0, MAX_CARD_DIGITS)
+        self.card_digits_spin.setSpecialValueText("Valfritt format")
+        self.card_digits_spin.setSuffix(" siffror")
+        self.card_digits_spin.setToolTip("Så många siffror ger kortläsaren (10 för 125 kHz-läsarna). Ett kortnummer "
+                                         "med annat antal siffror godtas inte i registreringen.")
         self.photo_cache_spin = QSpinBox()
         self.photo_cache_spin.setRange(*PHOTO_CACHE_RANGE_MB)
         self.photo_cache_spin.setSingleStep(100)
@@ -351,6 +372,7 @@ class DeskSettingsDialog(QDialog):
         form.addRow("", self.port_note)
         self._add_row(form, "&Hastighet (baud)", self.baud_combo)
         self._add_row(form, "&Ramformat", self.framing_combo)
+        self._add_row(form, "Kortnumrets län&gd", self.card_digits_spin)
         self._add_row(form, "Kam&era", self.camera_spin)
         self._add_row(form, "Förvalt &land", self.country_combo)
         self._add_row(form, "Kassak&oppling", self.till_check)
@@ -390,6 +412,7 @@ class DeskSettingsDialog(QDialog):
         self.port_combo.setCurrentText(s.serial_port)
         self.baud_combo.setCurrentText(str(s.baud_rate))
         _select_data(self.framing_combo, s.framing)
+        self.card_digits_spin.setValue(s.card_number_digits)
         self.camera_spin.setValue(s.camera_index)
         _select_data(self.country_combo, s.default_country)
         self.till_check.setChecked(s.till_enabled)
@@ -447,6 +470,7 @@ class DeskSettingsDialog(QDialog):
         if baud.isdigit() and int(baud) > 0:
             s.baud_rate = int(baud)
         s.framing = self.framing_combo.currentData()
+        s.card_number_digits = self.card_digits_spin.value()
         s.camera_index = self.camera_spin.value()
         s.default_country = self.country_combo.currentData()
         s.till_enabled = self.till_check.isChecked()

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.personnummer import parse_personnummer
 from app.errors import UserError
@@ -64,10 +64,19 @@ class PersonLookupTab(QWidget):
             self.fields[key].setTextInteractionFlags(self.fields[key].textInteractionFlags())
             form.addRow(label, self.fields[key])
         layout.addLayout(form)
-        self.register_button = QPushButton("&Registrera som ny kund")
+        # Every kind of new customer, prefilled alike (the organisation flow asks for the organisation first).
+        self.register_button = QPushButton("&Registrera som ny privatkund")
         self.register_button.clicked.connect(self.register)
         self.register_button.hide()
-        layout.addWidget(self.register_button)
+        self.register_org_button = QPushButton("Registrera som ny or&ganisationskund")
+        self.register_org_button.setObjectName("register_org_button")
+        self.register_org_button.clicked.connect(self.register_organisation)
+        self.register_org_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.register_button)
+        buttons.addWidget(self.register_org_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         layout.addStretch(1)
 
     def _configured_provider(self) -> LookupProvider | None:
@@ -94,6 +103,7 @@ class PersonLookupTab(QWidget):
         for label in self.fields.values():
             label.clear()
         self.register_button.hide()
+        self.register_org_button.hide()
 
     def _show(self, result: LookupResult | None, error: str | None) -> None:
         if error:
@@ -114,15 +124,22 @@ class PersonLookupTab(QWidget):
             if callable(self.services.extra.get("start_registration")):
                 self.register_button.show()
                 self.register_button.setFocus()
+            if callable(self.services.extra.get("start_org_registration")):
+                self.register_org_button.show()
         self.finished.emit()
+
+    def _prefill(self) -> dict:
+        r = self._result
+        return {"personnummer": r.personnummer, "first_name": r.first_name, "last_name": r.last_name,
+                "street": r.street, "co": r.co, "postal_code": r.postal_code, "town": r.town,
+                "protected_identity": r.protected_identity}
 
     def register(self) -> None:
         """Start "Registrera ny privatkund" prefilled (the wizard registers itself in services.extra)."""
-        if self._result is None:
-            return
-        r = self._result
-        self.services.extra["start_registration"]({
-            "personnummer": r.personnummer, "first_name": r.first_name, "last_name": r.last_name,
-            "street": r.street, "co": r.co, "postal_code": r.postal_code, "town": r.town,
-            "protected_identity": r.protected_identity,
-        })
+        if self._result is not None:
+            self.services.extra["start_registration"](self._prefill())
+
+    def register_organisation(self) -> None:
+        """Start "Registrera ny organisationskund" prefilled."""
+        if self._result is not None:
+            self.services.extra["start_org_registration"](self._prefill())

@@ -2,7 +2,12 @@
 
 * Buttons read "< Tillbaka", "Nästa >", "Slutför", "Avbryt". Enter presses Nästa
   (Slutför on the last page) — QWizard makes that button the dialog's default;
-  a line edit passes Return on to it.
+  a line edit passes Return on to it. Enter never goes back or cancels: with the
+  focus on "< Tillbaka" or "Avbryt" (Tab past a page's last field lands there)
+  Enter still means Nästa; Space presses the focused button, Esc cancels.
+* Tab follows the screen: each page's tab order is its layout's visual order
+  (:func:`visual_order` — top to bottom, left to right, column by column), set
+  when the page opens; the first field has the focus on every page.
 * Esc, the window's close box and Avbryt all go through :meth:`reject`, which asks
   first when the receptionist has entered something (`confirm_cancel`, a
   replaceable class attribute). Nothing is written before Slutför.
@@ -11,6 +16,11 @@
   or in a message box, and the wizard stays open with everything intact. After
   success the bus learns about it: ``person_changed``, ``order_created`` when
   money is due (the till opens the order) and ``open_person``.
+
+Every disabled Nästa says why: a page answers :meth:`ReceptionPage.blocked_reason`
+(its ``isComplete`` follows from it) and the reason stands at the foot of the page
+unless a field already shows it in red. Prefilled fields are checked when the page
+opens, as if the receptionist had just left them.
 
 Pages derive from :class:`ReceptionPage`: they keep what was typed when the
 receptionist goes back (QWizard's default ``cleanupPage`` would reset it), show
@@ -22,9 +32,12 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget, QMessageBox,
-                               QPushButton, QWidget, QWizard, QWizardPage)
+from collections.abc import Iterator
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QAbstractButton, QBoxLayout, QComboBox, QFormLayout, QGridLayout, QLabel, QLayout,
+                               QLayoutItem, QLineEdit, QListWidget, QMessageBox, QPushButton, QRadioButton,
+                               QScrollArea, QWidget, QWizard, QWizardPage)
 
 from app.errors import QueuedOffline, UserError
 from widgets.errors import show_user_error
@@ -67,6 +80,51 @@ def ask_confirm_cancel(parent: QWidget) -> bool:
     return box.clickedButton() is leave
 
 
+def _item_widgets(item: QLayoutItem) -> Iterator[QWidget]:
+    widget = item.widget()
+    if widget is not None:
+        yield widget
+        if isinstance(widget, QScrollArea) and widget.widget() is not None:
+            yield from visual_order(widget.widget())
+        elif widget.layout() is not None:
+            yield from _layout_widgets(widget.layout())
+    elif item.layout() is not None:
+        yield from _layout_widgets(item.layout())
+
+
+def _layout_widgets(layout: QLayout) -> Iterator[QWidget]:
+    if isinstance(layout, QFormLayout):
+        for row in range(layout.rowCount()):
+            for role in (QFormLayout.ItemRole.LabelRole, QFormLayout.ItemRole.FieldRole,
+                         QFormLayout.ItemRole.SpanningRole):
+                item = layout.itemAt(row, role)
+                if item is not None:
+                    yield from _item_widgets(item)
+        return
+    items = [layout.itemAt(i) for i in range(layout.count())]
+    if isinstance(layout, QGridLayout):
+        cells = sorted((layout.getItemPosition(i)[:2], i) for i in range(layout.count()))
+        items = [layout.itemAt(i) for _cell, i in cells]
+    elif isinstance(layout, QBoxLayout) and layout.direction() in (QBoxLayout.Direction.RightToLeft,
+                                                                    QBoxLayout.Direction.BottomToTop):
+        items.reverse()
+    for item in items:
+        yield from _item_widgets(item)
+
+
+def visual_order(root: QWidget) -> list[QWidget]:
+    """Every widget laid out under ``root`` in the order the eye reads it: a vertical box top to bottom,
+    a horizontal one left to right (so columns one after the other), a form row by row (label, field),
+    a grid row-major. This is the Tab order of every wizard page."""
+    layout = root.layout()
+    return [] if layout is None else list(dict.fromkeys(_layout_widgets(layout)))
+
+
+def takes_tab(widget: QWidget) -> bool:
+    """Does Tab stop at this widget (ignoring whether it is shown right now)?"""
+    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
+
+
 def make_error_label(parent: QWidget) -> QLabel:
     label = QLabel(parent)
     label.setStyleSheet(ERROR_STYLE)
@@ -92,6 +150,13 @@ class ReceptionPage(QWizardPage):
         self._error_labels: dict[str, QLabel] = {}
         self._message: QLabel | None = None
         self._initialised = False
+        self._opened_checks: list[QLineEdit] = []
+        self.next_reason = QLabel(self)  # why Nästa is off; placed at the page's foot when it first opens
+        self.next_reason.setObjectName("next_blocked_reason")
+        self.next_reason.setStyleSheet(WARNING_STYLE)
+        self.next_reason.setWordWrap(True)
+        self.next_reason.hide()
+        self.completeChanged.connect(self.show_blocked_reason)
 
     # -- messages ------------------------------------------------------------
     def error_label(self, *fields: str) -> QLabel:
@@ -128,6 +193,47 @@ class ReceptionPage(QWizardPage):
         if self._message is not None:
             set_message(self._message, None)
 
+    # -- Nästa ----------------------------------------------------------------
+    def blocked_reason(self) -> str | None:
+        """Why Nästa (or Slutför) is off, as the receptionist should read it; None when the page is complete.
+        ``isComplete`` follows from it. Pages override it."""
+        return None if QWizardPage.isComplete(self) else "Fyll i de obligatoriska fälten."
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+        return self.blocked_reason() is None
+
+    def shown_messages(self) -> list[str]:
+        """The red messages the page shows now (at fields or for the page)."""
+        labels = set(self._error_labels.values()) | ({self._message} if self._message is not None else set())
+        return [label.text() for label in labels if not label.isHidden() and label.text()]
+
+    def show_blocked_reason(self) -> None:
+        """The reason under the page, unless a field already says it (from the page's first opening on)."""
+        if not self._initialised:
+            return
+        reason = self.blocked_reason()
+        if reason is not None and reason in self.shown_messages():
+            reason = None
+        set_message(self.next_reason, reason)
+
+    def _place_blocked_reason(self) -> None:
+        layout = self.layout()
+        if self.next_reason.parent() is self and isinstance(layout, QBoxLayout) \
+                and layout.indexOf(self.next_reason) < 0:
+            layout.addWidget(self.next_reason)
+        elif isinstance(layout, QFormLayout) and layout.indexOf(self.next_reason) < 0:
+            layout.addRow(self.next_reason)
+
+    def check_when_opened(self, *edits: QLineEdit) -> None:
+        """These fields are checked when they are left; check them also when the page opens (prefilled)."""
+        self._opened_checks += edits
+
+    def check_prefilled(self) -> None:
+        """Check what is already in the fields (prefilled, or typed before Tillbaka) as if each was just left."""
+        for edit in self._opened_checks:
+            if edit.isEnabled() and edit.text().strip():
+                edit.editingFinished.emit()
+
     # -- input tracking -------------------------------------------------------
     def touch(self, *_args: Any) -> None:
         wizard = self.wizard()
@@ -147,11 +253,56 @@ class ReceptionPage(QWizardPage):
                 widget.itemClicked.connect(self.touch)
                 widget.itemActivated.connect(self.touch)
 
+    # -- keyboard --------------------------------------------------------------
+    def tab_widgets(self) -> list[QWidget]:
+        """The widgets Tab stops at, in visual order (shown or not)."""
+        return [w for w in visual_order(self) if takes_tab(w)]
+
+    def apply_tab_order(self) -> None:
+        """Tab = visual order. Widgets a page creates later (rebuilt ticks) are ordered again on the next call."""
+        widgets = self.tab_widgets()
+        for first, second in zip(widgets, widgets[1:]):
+            QWidget.setTabOrder(first, second)
+
+    def first_field(self) -> QWidget | None:
+        """The field the cursor starts in: the first shown, enabled one (of a radio group, the chosen button)."""
+        for widget in self.tab_widgets():
+            if not (widget.isVisibleTo(self) and widget.isEnabled()):
+                continue
+            if isinstance(widget, QRadioButton) and widget.group() is not None and widget.group().exclusive():
+                checked = widget.group().checkedButton()
+                if checked is not None and checked.isVisibleTo(self) and checked.isEnabled():
+                    return checked
+            return widget
+        return None
+
+    def start_field(self) -> QWidget | None:
+        """Where the cursor starts when the page opens: the first field. Pages with a better start (the first
+        empty field, the card number a swipe fills) override it."""
+        return self.first_field()
+
+    def focus_first_field(self) -> None:
+        """Put the cursor in the start field; a page without fields gives the focus to Nästa/Slutför."""
+        target = self.start_field()
+        wizard = self.wizard()
+        if target is None and wizard is not None:
+            for which in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.NextButton):
+                button = wizard.button(which)
+                if button.isVisible() and button.isEnabled():
+                    target = button
+                    break
+        if target is not None:
+            target.setFocus(Qt.FocusReason.TabFocusReason)  # Tab reason: line edits select, focus frame drawn
+
     # -- QWizardPage ----------------------------------------------------------
     def initializePage(self) -> None:  # noqa: N802 - Qt API
         first = not self._initialised
         self._initialised = True
+        self.apply_tab_order()
+        self._place_blocked_reason()
         self.enter_page(first)
+        self.check_prefilled()
+        self.show_blocked_reason()
 
     def enter_page(self, first: bool) -> None:
         """Called each time the page is reached with Nästa; ``first`` the first time. Override."""
@@ -193,6 +344,13 @@ class ReceptionWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Nästa >")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Slutför")
         self.setButtonText(QWizard.WizardButton.CancelButton, "Avbryt")
+        # Enter on a focused "< Tillbaka" or "Avbryt" must not go back or cancel: these buttons leave
+        # Return to keyPressEvent (Nästa); Space still presses them.
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
+            button = self.button(which)
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+        self.currentIdChanged.connect(lambda _id: self._focus_page_soon())
         self.setMinimumSize(760, 600)
 
     # -- data entered ---------------------------------------------------------
@@ -201,6 +359,21 @@ class ReceptionWizard(QWizard):
 
     def has_entered_data(self) -> bool:
         return self._entered
+
+    # -- focus ----------------------------------------------------------------
+    def _focus_page_soon(self) -> None:
+        # After QWizard has shown the page (and moved its own focus): the page's first field.
+        QTimer.singleShot(0, self, self._focus_page)
+
+    def _focus_page(self) -> None:
+        page = self.currentPage()
+        if isinstance(page, ReceptionPage) and self.isVisible():
+            page.apply_tab_order()
+            page.focus_first_field()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self._focus_page_soon()
 
     # -- the flow -------------------------------------------------------------
     def run(self) -> Any:

@@ -6,7 +6,7 @@
   avtal/förbeställning"; called with the menu's :class:`app.menus.MenuTarget` (or a person id), it opens
   flow 4 for that customer, or shows why not and returns None;
 * ``services.extra["start_org_registration"]`` — "Registrera ny kund > Organisationskund"; called without
-  arguments, it opens flow 3.
+  arguments, it opens flow 3; with the Personuppslagning dict, flow 3 prefilled from it.
 """
 from __future__ import annotations
 
@@ -25,5 +25,5 @@ def _person_id(target: MenuTarget | int) -> int:
 def register_organisation_actions(services: UiServices) -> dict[str, Callable]:
     actions = services.extra.setdefault("menu_actions", {})
     actions[menus.UTNYTTJA_AVTAL] = lambda target: start_use_agreement(services, _person_id(target))
-    services.extra["start_org_registration"] = lambda: start_new_organisation_customer(services)
+    services.extra["start_org_registration"] = lambda prefill=None: start_new_organisation_customer(services, prefill)
     return actions

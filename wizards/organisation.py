@@ -121,14 +121,19 @@ class OrganisationWizard(RegistrationWizard):
 # --------------------------------------------------------------------------
 
 
-def start_new_organisation_customer(services: UiServices, parent: QWidget | None = None) -> OrganisationWizard | None:
-    """Flow 3, from "Registrera ny kund > Organisationskund"."""
+def start_new_organisation_customer(services: UiServices, prefill: dict | None = None,
+                                    parent: QWidget | None = None) -> OrganisationWizard | None:
+    """Flow 3, from "Registrera ny kund > Organisationskund" and the Personuppslagning tab (``prefill``: its dict,
+    as for flow 1)."""
     try:
         require_till(services.core)
     except UserError as err:
         ReceptionWizard.error_box(parent, err)
         return None
-    return keep_open(services, OrganisationWizard(services, "ny_organisationskund", parent=parent))
+    wizard = OrganisationWizard(services, "ny_organisationskund", parent=parent)
+    if prefill:
+        wizard.personuppgifter.set_prefill(prefill)
+    return keep_open(services, wizard)
 
 
 def start_use_agreement(services: UiServices, person_id: int,

@@ -320,6 +320,9 @@ def start_online_pickup(services: UiServices, person_id: int,
             purchase = pending_online_purchase(session, person_id)
             if purchase is None:
                 raise NotFound("Kunden har inget onlineköp som väntar på att hämtas ut.")
+            verdict = signing_verdict(session, load_settings(session), person_id, "uthamtning", core.clock.today())
+            if not verdict:  # the menu entry is disabled with this reason; a stale card still gets it here
+                raise ValidationError(verdict.reason)
             data = existing_customer_prefill(session, person_id)
     except UserError as err:
         _refuse(services, err, parent)

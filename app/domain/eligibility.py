@@ -148,3 +148,32 @@ def may_convert_to_organisation(active_end: date | None, limit_months: int, toda
         f"Det befintliga abonnemanget har {left} månader kvar (t.o.m. {iso(active_end)}); "
         f"högst {limit_months} får återstå för att bli organisationskund.",
     ))
+
+
+def may_start_registration(flow: str, active_end: date | None, upcoming_start: date | None, *,
+                           months_in_advance: int, org_conversion_max_months: int, today: date) -> Verdict:
+    """May an existing customer start a registration flow now? One rule for the person menu (the entry is
+    disabled with the reason), the wizard's entry point and the routine (``RegisterRoutine``):
+
+    * a coming main subscription blocks every flow;
+    * "uthamtning" (Hämta ut onlineköp): only when no main subscription is active;
+    * "avtal_forbestallning": :func:`may_convert_to_organisation`; the other flows :func:`may_sign_new_subscription`;
+    * an autogiro subscription without an end date blocks both: the new one would have no start day.
+    """
+    if upcoming_start is not None:
+        return Verdict((f"Kunden har redan ett kommande abonnemang som börjar {iso(upcoming_start)}.",))
+    if flow == "uthamtning":
+        if active_end is not None and active_end >= today:
+            until = "vidare (autogiro utan slutdatum)" if active_end == OPEN_ENDED else f"t.o.m. {iso(active_end)}"
+            return Verdict((f"Kunden har redan ett aktivt abonnemang {until}. Onlineköpet kan hämtas ut "
+                            "när det har tagit slut.",))
+        return Verdict()
+    if flow == "avtal_forbestallning":
+        verdict = may_convert_to_organisation(active_end, org_conversion_max_months, today)
+    else:
+        verdict = may_sign_new_subscription(active_end, months_in_advance, today)
+    if not verdict:
+        return verdict
+    if active_end == OPEN_ENDED:
+        return Verdict(("Kunden har redan ett aktivt autogiroabonnemang utan slutdatum. Säg upp det först.",))
+    return Verdict()

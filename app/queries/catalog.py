@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.inputs import ascii_key, searchable
-from app.domain.eligibility import OPEN_ENDED, Verdict, may_convert_to_organisation, may_sign_new_subscription
+from app.domain.eligibility import OPEN_ENDED, Verdict, may_start_registration
 from app.domain.legitimation import CUSTOMER_TYPE_LABELS
 from app.domain.orgnr import looks_like_orgnr
 from app.domain.periods import ONE_DAY, add_months
@@ -589,8 +589,5 @@ def signing_verdict(session: Session, settings: BusinessSettings, person_id: int
                     today: date) -> Verdict:
     """May this existing customer start the flow? (Teckna: months in advance; Utnyttja avtal: conversion.)"""
     state = main_subscription_state(session, person_id)
-    if state.upcoming_start is not None:
-        return Verdict((f"Kunden har redan ett kommande abonnemang som börjar {state.upcoming_start:%Y-%m-%d}.",))
-    if flow == "avtal_forbestallning":
-        return may_convert_to_organisation(state.end, settings.org_conversion_max_months, today)
-    return may_sign_new_subscription(state.end, settings.months_in_advance, today)
+    return may_start_registration(flow, state.end, state.upcoming_start, months_in_advance=settings.months_in_advance,
+                                  org_conversion_max_months=settings.org_conversion_max_months, today=today)

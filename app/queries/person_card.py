@@ -18,7 +18,7 @@ from typing import NamedTuple
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.domain.eligibility import OPEN_ENDED, may_convert_to_organisation, may_sign_new_subscription
+from app.domain.eligibility import OPEN_ENDED, may_start_registration
 from app.errors import NotFound
 from app.menus import MandateMenuFacts, PersonMenuFacts, SubscriptionMenuFacts, freeze_state
 from app.queries.deviations import (
@@ -628,11 +628,12 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
     active_end = None if not ends else (OPEN_ENDED if any(e is None for e in ends) else max(ends))
     upcoming = [s.start_date for s in sub_rows if s.parent_id is None and s.user_id == person_id
                 and s.status == "kommande"]
-    if upcoming:
-        sign_reason = convert_reason = f"Kunden har redan ett kommande abonnemang som börjar {min(upcoming):%Y-%m-%d}."
-    else:
-        sign_reason = may_sign_new_subscription(active_end, settings.months_in_advance, today).reason
-        convert_reason = may_convert_to_organisation(active_end, settings.org_conversion_max_months, today).reason
+    # The registration routine's own start rule, so an entry that would be refused later is disabled now.
+    sign_reason, convert_reason, pickup_reason = (
+        may_start_registration(flow, active_end, min(upcoming, default=None),
+                               months_in_advance=settings.months_in_advance,
+                               org_conversion_max_months=settings.org_conversion_max_months, today=today).reason
+        for flow in ("befintlig_privatkund", "avtal_forbestallning", "uthamtning"))
     shown = shown_mandate(mandates, person_id)
     mandate = None
     if shown is not None:
@@ -640,7 +641,7 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
         mandate = MandateRow(m.id, m.holder_name, m.clearing, m.account_number, m.bank_name, m.status)
     current = next((m for m in mandates if m.person_id == person_id and m.status in CURRENT_MANDATE), None)
     person_menu = PersonMenuFacts(online_purchase_waiting=online_waiting, sign_blocked_reason=sign_reason,
-                                  convert_blocked_reason=convert_reason,
+                                  convert_blocked_reason=convert_reason, pickup_blocked_reason=pickup_reason,
                                   mandate_status=current.status if current else None)
 
     return PersonCardData(

@@ -39,6 +39,20 @@ def normalise_card_number(text: str | None) -> str | None:
     return cleaned
 
 
+DEFAULT_CARD_DIGITS = 10  # what the 125 kHz readers we support give (RDM6300 / EM4100: ten decimal digits)
+
+
+def check_card_format(number: str | None, digits: int) -> None:
+    """The number as this desk's reader produces it: exactly ``digits`` digits (0 = any format). A double-typed
+    or double-swiped number (20 or 30 digits) is refused here, with the reason at the field."""
+    if number is None or digits <= 0:
+        return
+    if not (number.isdigit() and len(number) == digits):
+        what = f"{len(number)} siffror" if number.isdigit() else f"{len(number)} tecken"
+        raise ValidationError(f"Kortnumret ska vara {digits} siffror, som kortläsaren läser det (nu {what}). "
+                              "Dra kortet igen eller skriv numret på nytt.", field="card_number")
+
+
 def check_photo(jpeg: bytes | None) -> None:
     if jpeg is None:
         return

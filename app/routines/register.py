@@ -20,7 +20,7 @@ from sqlalchemy import exc, select, update
 from sqlalchemy.orm import Session
 
 from app.context import Actor
-from app.domain.eligibility import OPEN_ENDED, may_convert_to_organisation, may_sign_new_subscription, new_subscription_start
+from app.domain.eligibility import may_start_registration, new_subscription_start
 from app.domain.legitimation import CUSTOMER_TYPE_LABELS, check_legitimation
 from app.domain.money import format_sek
 from app.domain.personnummer import parse_personnummer
@@ -486,25 +486,11 @@ class RegisterRoutine(Routine[Registration, RegistrationResult]):
         if person is None:
             return today, None
         state = main_subscription_state(session, person.id)
-        if state.upcoming_start is not None:
-            raise ValidationError(f"Kunden har redan ett kommande abonnemang som börjar "
-                                  f"{state.upcoming_start:%Y-%m-%d}.", field="product_id")
         end = state.end
-        if flow == "uthamtning":
-            if end is not None and end >= today:
-                until = "vidare (autogiro utan slutdatum)" if end == OPEN_ENDED else f"t.o.m. {end:%Y-%m-%d}"
-                raise ValidationError(f"Kunden har redan ett aktivt abonnemang {until}. Onlineköpet kan hämtas ut "
-                                      "när det har tagit slut.", field="product_id")
-        else:
-            if flow == "avtal_forbestallning":
-                verdict = may_convert_to_organisation(end, settings.org_conversion_max_months, today)
-            else:
-                verdict = may_sign_new_subscription(end, settings.months_in_advance, today)
-            if not verdict:
-                raise ValidationError(verdict.reason, field="product_id")
-        if end == OPEN_ENDED:
-            raise ValidationError("Kunden har redan ett aktivt autogiroabonnemang utan slutdatum. Säg upp det först.",
-                                  field="product_id")
+        verdict = may_start_registration(flow, end, state.upcoming_start, months_in_advance=settings.months_in_advance,
+                                         org_conversion_max_months=settings.org_conversion_max_months, today=today)
+        if not verdict:  # the person menu disables the entry with the same reason
+            raise ValidationError(verdict.reason, field="product_id")
         start = purchase.registered_on if purchase is not None else new_subscription_start(end, today)
         running = session.scalar(select(Subscription).where(Subscription.user_id == person.id,
                                                             Subscription.parent_id.is_(None),

@@ -314,3 +314,17 @@ def test_ask_returns_true_on_ok_and_false_on_cancel(qtbot, settings, ports, ini)
     QTimer.singleShot(0, lambda: answer(True))
     assert DeskSettingsDialog.ask(None, settings, list_ports=ports) is True
     assert open_settings(ini).desk_name == "Entrén"
+
+
+def test_card_number_length_is_a_desk_setting(qtbot, settings, ports, ini):
+    assert settings.card_number_digits == 10  # the 125 kHz readers
+    dialog = DeskSettingsDialog(settings, list_ports=ports)
+    qtbot.addWidget(dialog)
+    assert dialog.card_digits_spin.value() == 10
+    dialog.card_digits_spin.setValue(8)
+    click_ok(qtbot, dialog)
+    assert open_settings(ini).card_number_digits == 8
+    settings.qsettings.setValue("desk/card_number_digits", "99")  # edited by hand: out of range
+    assert open_settings(ini).card_number_digits == 10
+    with pytest.raises(ValueError):
+        settings.card_number_digits = -1

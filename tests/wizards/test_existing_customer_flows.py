@@ -76,7 +76,7 @@ def test_start_registration_prefills_from_personuppslagning(qtbot, services, cat
 
 
 def test_flow_2_existing_customer_signs_kontant(qtbot, services, cat, person, sqlite_core):
-    builders.add_card(sqlite_core, person, "0006")
+    builders.add_card(sqlite_core, person, "0000000006")
     add_photo(sqlite_core, person)
     d = start(qtbot, services, menus.TECKNA_ABONNEMANG, person)
     assert d.wizard.windowTitle() == "Teckna abonnemang som befintlig privatkund"
@@ -94,8 +94,8 @@ def test_flow_2_existing_customer_signs_kontant(qtbot, services, cat, person, sq
     d.next(PageId.INPASSERING)  # kontant: no Autogiromedgivande
     access = d.page()
     assert access.photo.existing_photo.isVisible()  # the customer's current photo and card are shown
-    assert access.current_card_label.text() == "Nuvarande kort: 0006. Lämna fältet tomt för att behålla det."
-    d.type(access.card_number, "0007")
+    assert access.current_card_label.text() == "Nuvarande kort: 0000000006. Lämna fältet tomt för att behålla det."
+    d.type(access.card_number, "0000000007")
     d.next(PageId.SAMMANFATTNING)
     d.finish()
     with sqlite_core.sessions() as s:
@@ -105,7 +105,7 @@ def test_flow_2_existing_customer_signs_kontant(qtbot, services, cat, person, sq
         assert sub.product_id == cat.gym_kontant and sub.charged_through == date(2027, 11, 21)
         assert s.scalar(select(Order.id).where(Order.person_id == person)) is not None
         cards = dict(s.execute(select(Card.card_number, Card.status).where(Card.person_id == person)).all())
-        assert cards == {"0006": "sparrat", "0007": "aktivt"}
+        assert cards == {"0000000006": "sparrat", "0000000007": "aktivt"}
 
 
 def test_flow_2_shows_the_current_mandate_and_keeps_it(qtbot, services, cat, person, sqlite_core):
@@ -191,7 +191,7 @@ def test_flow_5_pickup_as_ordinarie_pays_the_price_adjustment(qtbot, services, c
 
 
 def test_flow_6_new_membership_card_blocks_the_old_one(qtbot, services, cat, person, sqlite_core):
-    old = builders.add_card(sqlite_core, person, "111")
+    old = builders.add_card(sqlite_core, person, "0000000111")
     d = start(qtbot, services, menus.NYTT_MEDLEMSKORT, person)
     page = d.page()
     assert "Anna Öberg" in page.person_label.text()
@@ -203,18 +203,18 @@ def test_flow_6_new_membership_card_blocks_the_old_one(qtbot, services, cat, per
     assert d.page().product_id() == cat.card_product
     d.next(PageId.INPASSERING)
     card = d.page()
-    assert "Nuvarande kort: 111" in card.current_card_label.text()
+    assert "Nuvarande kort: 0000000111" in card.current_card_label.text()
     assert not d.next_button.isEnabled()  # a new card is required
-    d.type(card.card_number, "111")
+    d.type(card.card_number, "0000000111")
     assert card.card_error.text() == SAME_CARD_MESSAGE and not d.next_button.isEnabled()
-    d.type(card.card_number, "222")
+    d.type(card.card_number, "0000000222")
     d.next(PageId.SAMMANFATTNING)
-    assert "Olle Ombud" in d.page().details.text() and "Kort 111" in d.page().details.text()
+    assert "Olle Ombud" in d.page().details.text() and "Kort 0000000111" in d.page().details.text()
     assert d.page().total.text() == "<b>Att betala i kassan: 100,00 kr</b>"
     d.finish()
     with sqlite_core.sessions() as s:
         assert s.get(Card, old).status == "sparrat"
-        assert s.scalar(select(Card.status).where(Card.card_number == "222")) == "aktivt"
+        assert s.scalar(select(Card.status).where(Card.card_number == "0000000222")) == "aktivt"
         assert s.scalar(select(Order.id).where(Order.person_id == person)) is not None
 
 
@@ -326,7 +326,7 @@ def _midway_6(d, cat):
     d.click(d.page().checked)
     d.next(PageId.PRODUKTER)
     d.next(PageId.INPASSERING)
-    d.type(d.page().card_number, "333")
+    d.type(d.page().card_number, "0000000333")
 
 
 def _midway_7(d, cat):

@@ -75,14 +75,14 @@ def test_transfer_to_an_existing_customer_end_to_end(qtbot, services, world, sql
     assert not boxes[cat.locker].isChecked()
     assert "Att betala idag: 200,00 kr" in produkter.summary.text()
     d.next(PageId.INPASSERING)
-    d.type(d.page().card_number, "5001")
+    d.type(d.page().card_number, "0000005001")
     d.next(BEKRAFTA)
     text = summary_text(d)
     assert "Kund</b>" not in text  # the transferor is "Överlåtare"
     for part in ("Överlåtare</b></td><td>Kund1 Svensson, kundnummer", "Mottagare</b></td><td>Kund2 Svensson, "
                  "kundnummer", "Överlåts</b></td><td>Gym 12 mån, giltigt t.o.m. 2027-05-31",
                  "Överlåtarens tillägg</b></td><td>Handduk 12 mån avslutas 2026-11-22",
-                 "Mottagarens kort</b></td><td>5001"):
+                 "Mottagarens kort</b></td><td>0000005001"):
         assert part in text
     order_id = finish_with_order(d, services)
     assert till_lines(qtbot, till, order_id) == [("Överlåtelseavgift", "", "200,00 kr")]
@@ -92,7 +92,7 @@ def test_transfer_to_an_existing_customer_end_to_end(qtbot, services, world, sql
     assert (b.sub(sqlite_core, towel)["status"], b.sub(sqlite_core, towel)["end_date"]) == ("avslutat",
                                                                                             date(2026, 11, 22))
     with sqlite_core.sessions() as s:
-        assert s.scalar(select(Card.person_id).where(Card.card_number == "5001")) == bertil
+        assert s.scalar(select(Card.person_id).where(Card.card_number == "0000005001")) == bertil
     assert b.audit_actions(sqlite_core).count("Överlåt") == 1
 
 
@@ -118,7 +118,7 @@ def test_transfer_to_a_new_customer_all_seven_steps(qtbot, services, world, sqli
     d.click(produkter.addon_boxes()[cat.locker])
     assert "Att betala idag: 356,99 kr" in produkter.summary.text()
     d.next(PageId.INPASSERING)
-    d.type(d.page().card_number, "6001")
+    d.type(d.page().card_number, "0000006001")
     d.next(BEKRAFTA)
     text = summary_text(d)
     assert "Mottagare</b></td><td>Cecilia Berg (ny kund)" in text and "Ombud: Bo Ombud" in text
@@ -135,7 +135,7 @@ def test_transfer_to_a_new_customer_all_seven_steps(qtbot, services, world, sqli
     with sqlite_core.sessions() as s:
         cecilia = s.scalar(select(Person).where(Person.first_name == "Cecilia"))
         assert (cecilia.personnummer, cecilia.customer_type) == ("198507099805", "ordinarie")
-        assert s.scalar(select(Card.person_id).where(Card.card_number == "6001")) == cecilia.id
+        assert s.scalar(select(Card.person_id).where(Card.card_number == "0000006001")) == cecilia.id
         assert b.sub(sqlite_core, card)["user_id"] == cecilia.id
         assert b.order_person(sqlite_core, order_id) == cecilia.id
 

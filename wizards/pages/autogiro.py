@@ -107,6 +107,7 @@ class AutogiroPage(ReceptionPage):
         layout.addWidget(self.mandate_error)
         layout.addStretch(1)
 
+        self.check_when_opened(*self.edits.values())
         self.replace_box.toggled.connect(self._replace_toggled)
         self.watch(self.replace_box)
         self._show_current()
@@ -204,22 +205,24 @@ class AutogiroPage(ReceptionPage):
             for field, value in (("holder_name", name), ("holder_personnummer", pnr)):
                 if not self.edits[field].text().strip() and value:
                     self.edits[field].setText(value)
-        first_empty = next((e for e in self.edits.values() if e.isEnabled() and not e.text().strip()), None)
-        if first_empty is not None:
-            first_empty.setFocus()
         self.completeChanged.emit()
 
+    def start_field(self):
+        """The first empty field (the holder is usually prefilled), else the first field."""
+        first_empty = next((e for e in self.edits.values() if e.isEnabled() and not e.text().strip()), None)
+        return first_empty or super().start_field()
+
     # -- QWizardPage ------------------------------------------------------------
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+    def blocked_reason(self) -> str | None:
         if self.at_bgc():
-            return not self._require_new
+            return HOS_BGC_MESSAGE if self._require_new else None
         if not self.entering_new():
-            return True
+            return None
         try:
             check_mandate(self.mandate(), self.today())
-        except ValidationError:
-            return False
-        return True
+        except ValidationError as err:
+            return err.message
+        return None
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         data = self.mandate()

@@ -397,8 +397,12 @@ class ForbestallningarPage(ReceptionPage):
             self._load()
         self.search.setFocus()
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
-        return self.selected_entry() is not None and not self.query.busy
+    def blocked_reason(self) -> str | None:
+        if self.query.busy:
+            return "Förbeställningarna hämtas …"
+        if self.selected_entry() is None:
+            return "Välj kundens förbeställning, eller lägg till en ny."
+        return None
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         entry = self.selected_entry()

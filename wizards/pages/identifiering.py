@@ -74,7 +74,9 @@ class IdentifieringPage(ReceptionPage):
     def agent(self) -> str:
         return " ".join(self.agent_name.text().split()) if self.agent_button.isChecked() else ""
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+    def blocked_reason(self) -> str | None:
+        if self.agent_button.isChecked() and not self.agent():
+            return "Skriv ombudets namn."
         if not self.checked.isChecked():
-            return False
-        return not (self.agent_button.isChecked() and not self.agent())
+            return f"Bocka i ”{self.checked.text().replace('&', '')}”."
+        return None

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QVBoxLayou
 
 from app.errors import ValidationError
 from app.queries.catalog import active_card, card_number_taken, current_photo
-from app.routines.membership_card import CARD_TAKEN_MESSAGE, normalise_card_number
+from app.routines.membership_card import (CARD_TAKEN_MESSAGE, DEFAULT_CARD_DIGITS, check_card_format,
+                                          normalise_card_number)
 from app.routines.registration_data import AccessData
 from app.settings import load_settings
 from widgets.input_rules import limit
@@ -23,6 +24,11 @@ from wizards.base import ReceptionPage, set_message
 
 SAME_CARD_MESSAGE = "Det nya kortnumret är samma som kundens nuvarande kort."
 CARD_REQUIRED_MESSAGE = "Ange det nya kortets nummer (dra kortet i kortläsaren eller skriv numret)."
+
+
+def card_digits(services: UiServices) -> int:
+    """The desk's card-number length (Arkiv > Inställningar för den här datorn); 10 without desk settings."""
+    return services.desk.card_number_digits if services.desk is not None else DEFAULT_CARD_DIGITS
 
 
 def camera_source(services: UiServices):
@@ -121,6 +127,7 @@ class InpasseringPage(ReceptionPage):
     def card_problem(self) -> str | None:
         try:
             number = normalise_card_number(self.card_number.text())
+            check_card_format(number, card_digits(self.services))
         except ValidationError as err:
             return err.message
         if number is None:
@@ -145,8 +152,10 @@ class InpasseringPage(ReceptionPage):
     def enter_page(self, first: bool) -> None:
         if self.photo.jpeg() is None and self.photo.camera_available():
             self.photo.start()
-        self.card_number.setFocus()
         self._card_changed(self.card_number.text())
+
+    def start_field(self):
+        return self.card_number  # a swipe or the typed number; the photo buttons come before it on screen
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -168,10 +177,12 @@ class InpasseringPage(ReceptionPage):
         self.photo.close()
 
     # -- QWizardPage ------------------------------------------------------------
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+    def blocked_reason(self) -> str | None:
         if self._problem is not None:
-            return False
-        return not (self._require_card and not self.card_number.text().strip())
+            return self._problem
+        if self._require_card and not self.card_number.text().strip():
+            return CARD_REQUIRED_MESSAGE
+        return None
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         self._problem = self.card_problem()

@@ -178,6 +178,7 @@ class LegitimeringPage(ReceptionPage):
         self.proof.currentIndexChanged.connect(self._choices_changed)
         self.valid_until.textChanged.connect(self._date_edited)
         self.valid_until.editingFinished.connect(self._check_date)
+        self.check_when_opened(self.valid_until)
         self.watch(*self.type_buttons.values(), *self.id_buttons.values(), self.subtype, self.residence, self.proof,
                    self.valid_until)
         self._choices_changed()
@@ -319,20 +320,26 @@ class LegitimeringPage(ReceptionPage):
             set_message(self.valid_until_error, self._date_problem())
 
     # -- QWizardPage ------------------------------------------------------------
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+    def blocked_reason(self) -> str | None:
         ctype = self.customer_type()
         if ctype is None:
-            return False
+            return "Välj kundtyp."
         if ctype == "pensionar" and self.subtype.currentData() is None:
-            return False
+            return "Välj typ av pensionär."
         if self.id_buttons["utlandsk"].isChecked() and self.residence.currentData() is None:
-            return False
+            return "Välj kundens intyg om bosättning i Sverige."
         if self.proof.count() and self.proof.currentData() is None:
-            return False
-        if self._date_problem() is not None:
-            return False
-        return all(box.isChecked() for code, box in self._checks.items()
-                   if not (code == "organisation" and self._has_preorder()))
+            return "Välj vilket intyg kunden visar."
+        problem = self._date_problem()
+        if problem is not None:
+            return problem
+        unticked = [(code, box.text().replace("&", "")) for code, box in self._checks.items() if not box.isChecked()]
+        # The organisation tick is not needed when a pre-order proves the membership (asked only when it matters).
+        missing = [text for code, text in unticked if code != "organisation"] \
+            or [text for code, text in unticked if not self._has_preorder()]
+        if missing:
+            return "Bocka i det du har kontrollerat: " + "; ".join(missing) + "."
+        return None
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         self.clear_errors()

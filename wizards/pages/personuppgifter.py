@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from app.domain.personnummer import parse_personnummer
 from app.errors import UserError, ValidationError
 from app.postal import PostalCodes
+from app.queries.prefill import Prefill, prefill_with_settings
 from app.routines.person_data import AddressData, PersonData, find_by_personnummer, validate_person_data
 from app.domain.inputs import FIELD_COLUMNS
 from widgets.address_editor import AddressEditor
@@ -26,6 +27,7 @@ from widgets.input_rules import limit
 from widgets.services import UiServices
 from wizards.base import ReceptionPage, set_message
 from wizards.pages.legitimering import parse_date
+from wizards.pages.sok_organisation import BackgroundQuery
 
 # Valid stand-ins: a field is checked alone by putting it among values that pass.
 _VALID = PersonData(first_name="A", last_name="B", email="a@exempel.se", mobile="0701234567",
@@ -65,6 +67,8 @@ class PersonuppgifterPage(ReceptionPage):
         self._existing: tuple[str, int, int] | None = None  # (digits12, person id, kundnummer) of another customer
         self._invoice_address: AddressData | None = None
         self._protected = False
+        self._prefilled_for: str | None = None  # the personnummer last looked up for a prefill
+        self.prefill_query = BackgroundQuery(services, self)
         self.edits: dict[str, QLineEdit] = {}
 
         left = QFormLayout()
@@ -82,6 +86,11 @@ class PersonuppgifterPage(ReceptionPage):
         left.addRow(pnr_label, row)
         self.personnummer_error = self.error_label("personnummer")
         left.addRow("", self.personnummer_error)
+        self.prefill_note = QLabel(self)  # "Ifyllt från personuppslagningen …" after a prefill on typing
+        self.prefill_note.setObjectName("prefill_note")
+        self.prefill_note.setWordWrap(True)
+        self.prefill_note.hide()
+        left.addRow("", self.prefill_note)
         self.open_existing_button = QPushButton("Öppna &kunden", self)
         self.open_existing_button.setObjectName("open_existing")
         self.open_existing_button.hide()
@@ -127,17 +136,14 @@ class PersonuppgifterPage(ReceptionPage):
         box_layout.addWidget(self.protected_note)
         box_layout.addStretch(1)
 
-        columns = QHBoxLayout(self)
+        page_layout = QVBoxLayout(self)
+        columns = QHBoxLayout()
         columns.addLayout(left, 3)
         columns.addWidget(self.address_box, 2)
+        page_layout.addLayout(columns, 1)
 
-        # Tab order as the seeds list the data: identity, names, address, then e-mail and phones.
-        order = [self.personnummer, self.no_personnummer, self.birth_date, self.gender, self.edits["first_name"],
-                 self.edits["last_name"], self.address.street, self.address.co, self.address.postal_code,
-                 self.address.town, self.address.country, self.edits["email"], self.edits["mobile"],
-                 self.edits["phone_home"], self.edits["phone_work"]]
-        for first, second in zip(order, order[1:]):
-            QWidget.setTabOrder(first, second)
+        # Tab follows the screen (ReceptionPage.apply_tab_order): this column top to bottom, then the address.
+        self.check_when_opened(*self.edits.values())
         self.no_personnummer.toggled.connect(self._no_personnummer_toggled)
         self.gender.currentIndexChanged.connect(lambda _i: self._left("birth_date"))
         self.watch(self.no_personnummer, self.gender, self.address.street, self.address.co,
@@ -273,6 +279,7 @@ class PersonuppgifterPage(ReceptionPage):
         if name == "personnummer" and problem is None:
             self.personnummer.setText(self._format_pnr(self.personnummer.text()))
             self._check_existing()
+            self._start_prefill()
         self.completeChanged.emit()
 
     def _check_existing(self) -> None:
@@ -299,6 +306,60 @@ class PersonuppgifterPage(ReceptionPage):
         set_message(self.personnummer_error, message)
         self.completeChanged.emit()
 
+    # -- prefill on typing ----------------------------------------------------------
+    def _start_prefill(self) -> None:
+        """A new customer's personnummer: ask the lookup and open pre-orders (worker thread) for what they know."""
+        if not self._new_customer or self._existing is not None:
+            return
+        try:
+            digits = parse_personnummer(self.personnummer.text(), self.today()).digits12
+        except ValidationError:
+            return
+        if digits == self._prefilled_for:
+            return
+        self._prefilled_for = digits
+        sessions, today = self.services.core.sessions, self.today()
+        self.prefill_query.submit(lambda s: (digits, prefill_with_settings(s, sessions, digits, today)),
+                                  self._apply_prefill, self._prefill_failed)
+
+    def _apply_prefill(self, answer: tuple[str, Prefill | None]) -> None:
+        digits, found = answer
+        try:
+            now = parse_personnummer(self.personnummer.text(), self.today()).digits12
+        except ValidationError:
+            return
+        if found is None or now != digits or self.no_personnummer.isChecked():
+            return  # the receptionist has typed another number meanwhile
+        filled = []
+        for name in ("first_name", "last_name", "email"):
+            value = getattr(found, name)
+            if value and not self.edits[name].text().strip():  # never over what was typed
+                self.edits[name].setText(value)
+                filled.append(name)
+        if found.protected_identity:
+            self._set_protected(True)
+        else:
+            address = {"street": self.address.street, "co": self.address.co,
+                       "postal_code": self.address.postal_code, "town": self.address.town}
+            if not any(edit.text().strip() for edit in address.values()):
+                for key, edit in address.items():
+                    if getattr(found, key):
+                        edit.setText(getattr(found, key))
+                        filled.append(key)
+        if filled:
+            set_message(self.prefill_note, "Ifyllt från " + " och ".join(found.sources) + ". Kontrollera uppgifterna.")
+            for name in filled:
+                if name in self.edits:
+                    self._left(name)
+        self.completeChanged.emit()
+
+    def _prefill_failed(self, error: BaseException) -> None:
+        self._prefilled_for = None
+        set_message(self.prefill_note, getattr(error, "message", None) or "Personuppslagningen svarar inte just nu.")
+
+    def shutdown(self) -> None:
+        self.prefill_query.close()
+
     def _open_existing(self) -> None:
         if self._existing is not None and self._on_open_existing is not None:
             self._on_open_existing(self._existing[1])
@@ -320,12 +381,14 @@ class PersonuppgifterPage(ReceptionPage):
         self.protected_note.setVisible(protected)
 
     # -- QWizardPage ------------------------------------------------------------
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+    def blocked_reason(self) -> str | None:
         try:
             data = self.validated()
-        except UserError:
-            return False
-        return not (self._existing is not None and self._existing[0] == data.personnummer)
+        except UserError as err:
+            return err.message
+        if self._existing is not None and self._existing[0] == data.personnummer:
+            return self.personnummer_error.text() or "Personnumret tillhör en annan kund."
+        return None
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         try:

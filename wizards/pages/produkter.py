@@ -229,8 +229,12 @@ class ProdukterPage(ReceptionPage):
             set_message(self.product_error, err.message)
 
     # -- QWizardPage ------------------------------------------------------------
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
-        return self.preview is not None
+    def blocked_reason(self) -> str | None:
+        if self.preview is not None:
+            return None
+        if self.products.currentItem() is None:
+            return "Välj ett abonnemang i listan."
+        return self.product_error.text() or "Abonnemanget kan inte väljas."
 
     def nextId(self) -> int:  # noqa: N802 - Qt API
         wizard = self.wizard()
@@ -285,5 +289,5 @@ class MembershipCardProductPage(ReceptionPage):
         item = self.products.currentItem()
         return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
-        return self.product_id() is not None
+    def blocked_reason(self) -> str | None:
+        return None if self.product_id() is not None else "Välj en produkt i listan."

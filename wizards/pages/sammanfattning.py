@@ -102,5 +102,5 @@ class SammanfattningPage(ReceptionPage):
         self.total.setText(f"<b>{s.total_label}: {format_sek(s.total_ore)}</b>" if s.total_ore is not None else "")
         self.warnings.setText("\n".join(s.warnings))
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
-        return self.summary_value is not None
+    def blocked_reason(self) -> str | None:
+        return None if self.summary_value is not None else "Sammanfattningen kunde inte tas fram. Gå tillbaka och rätta."

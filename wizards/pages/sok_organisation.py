@@ -244,8 +244,8 @@ class SokOrganisationPage(ReceptionPage):
             self.query.submit(lambda s: organisations_with_preorders_for(s, pnr, today),
                               self._show_suggestions, self._failed)
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
-        return self.organisation() is not None
+    def blocked_reason(self) -> str | None:
+        return None if self.organisation() is not None else "Sök fram och välj organisationen i tabellen."
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         if self.organisation() is None:

@@ -48,5 +48,5 @@ class FrysningsorsakPage(ReceptionPage):
         item = self._selected()
         return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
-        return self.reason_id() is not None
+    def blocked_reason(self) -> str | None:
+        return None if self.reason_id() is not None else "Välj orsak till frysningen."

@@ -123,8 +123,11 @@ class PeriodPage(ReceptionPage):
     def enter_page(self, first: bool) -> None:
         self.refresh()
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
-        return self.preview is not None
+    def blocked_reason(self) -> str | None:
+        if self.preview is not None:
+            return None
+        shown = self.shown_messages()
+        return shown[0] if shown else "Välj en giltig period."
 
 
 # --------------------------------------------------------------------------

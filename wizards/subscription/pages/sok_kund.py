@@ -169,10 +169,14 @@ class SokKundPage(ReceptionPage):
         if first:
             self.search.setFocus()
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+    def blocked_reason(self) -> str | None:
         if self.new_customer.isChecked():
-            return True
-        return self.receiver_id() is not None and not self._problem
+            return None
+        if self._problem:
+            return " ".join(self._problem)
+        if self.receiver_id() is None:
+            return "Sök fram och välj mottagaren, eller välj ny kund."
+        return None
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         self.wizard().receiver_chosen(self.receiver_id())

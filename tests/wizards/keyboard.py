@@ -1,0 +1,73 @@
+"""Helpers for the keyboard tests: the Tab chain as Qt walks it, and what the screen says it should be."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QRadioButton, QWidget
+
+from tests.wizards.conftest import WAIT_MS, Driver
+
+
+def focused() -> QWidget | None:
+    return QApplication.focusWidget()
+
+
+def press(d: Driver, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press to whatever has the focus (as a keyboard would send it)."""
+    target = focused() or d.wizard
+    d.qtbot.keyClick(target, key, modifier)
+
+
+def expected_tab_stops(page) -> list[QWidget]:
+    """The page's fields in visual order, as far as Tab can reach them now: shown, enabled; of an
+    exclusive radio group only the chosen button (Qt moves between the others with the arrow keys)."""
+    stops = []
+    for widget in page.tab_widgets():
+        if not (widget.isVisible() and widget.isEnabled()):
+            continue
+        if isinstance(widget, QRadioButton) and widget.group() is not None and widget.group().exclusive():
+            checked = widget.group().checkedButton()
+            if checked is not None and checked is not widget:
+                continue
+        stops.append(widget)
+    return stops
+
+
+def tab_chain(d: Driver) -> list[QWidget]:
+    """Put the cursor in the page's first field and press Tab until the focus leaves the page."""
+    page = d.page()
+    first = page.first_field()
+    if first is None:
+        return []
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    d.qtbot.waitUntil(first.hasFocus, timeout=WAIT_MS)
+    chain = [first]
+    for _ in range(80):
+        press(d, Qt.Key.Key_Tab)
+        now = focused()
+        if now is None or now is first or not page.isAncestorOf(now):
+            break
+        chain.append(now)
+    return chain
+
+
+def names(widgets) -> list[str]:
+    return [w.objectName() or f"{type(w).__name__}:{getattr(w, 'text', lambda: '')()}" for w in widgets]
+
+
+def assert_tab_follows_screen(d: Driver) -> None:
+    expected = expected_tab_stops(d.page())
+    assert names(tab_chain(d)) == names(expected), d.page().title()
+
+
+def assert_first_field_focused(d: Driver) -> None:
+    """The page's start field has the focus; a page without fields gives it to Slutför/Nästa."""
+    page = d.page()
+    first = page.start_field()
+    if first is None:
+        finish, nxt = d.finish_button, d.next_button
+        first = finish if finish.isVisible() else nxt
+    assert first.isVisible() and first.isEnabled(), names([first])
+    try:
+        d.qtbot.waitUntil(lambda: focused() is first, timeout=WAIT_MS)
+    except Exception:
+        raise AssertionError(f"{page.title()}: focus on {names([focused()])}, not on {names([first])}") from None
