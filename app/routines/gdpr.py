@@ -57,6 +57,7 @@ HANDLING = {
     "person_register": DELETE, "outbox": ANONYMISE, "preorders": ANONYMISE, "freezes": ANONYMISE,
     "orders": ANONYMISE, "subscriptions": KEEP, "order_lines": KEEP, "payments": KEEP, "invoices": KEEP,
     "value_cards": KEEP, "bookings": KEEP, "online_purchases": KEEP,
+    "visits": DELETE,  # check-ins: attendance history, not bookkeeping
 }
 NOT_ENDED = ("kommande", "aktivt", "fryst", "framtida_frysning")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 
@@ -40,6 +41,8 @@ class DiscardQueuedRoutine(Routine[DiscardQueued, str]):
             raise ValidationError("Skriv varför åtgärden kasseras.", field="reason")
         if len(command.entered) > self.MAX_ENTERED:
             raise ValidationError("Uppgifterna är för stora för loggen.", field="entered")
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in command.entered):
+            raise ValidationError("Uppgifterna innehåller osynliga tecken.", field="entered")
 
     def perform(self, session: Session, command: DiscardQueued, actor: Actor):
         return command.discarded_command_id, "queued_command", None

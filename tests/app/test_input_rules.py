@@ -301,6 +301,10 @@ def test_migration_normalised_keys_rewrites_old_spellings(db, core, admin):
         conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": before})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "normalised_keys")
+        from db.migrate import head_revision
+
+        # later revisions are already in place (the rows above were written by them): back to the head
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head_revision()})
     with core.sessions() as s:
         pa, pb, pc = (s.get(Person, x.person_id) for x in (a, b_, c))
         assert (pa.mobile_digits, pb.mobile_digits, pc.mobile_digits) == ("+46701234567", "+4791234567",

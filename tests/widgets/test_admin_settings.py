@@ -104,7 +104,7 @@ def test_every_routine_setting_has_a_field_in_its_group_with_label_unit_and_help
     # Groups as the seeds order them, in declaration order.
     assert list(dialog.groups) == ["Kundtyper", "Teckna abonnemang", "Organisationskund", "Registrera ny kund",
                                    "Säga upp abonnemang", "Debitera abonnemang", "Frysa abonnemang",
-                                   "Uthämtning av onlineköp", "Nytt medlemskort"]
+                                   "Uthämtning av onlineköp", "Nytt medlemskort", "Inpassering"]
     for option in page:
         box = dialog.groups[option.group]
         texts = [w.text() for w in box.findChildren(QLabel) + box.findChildren(QCheckBox)]
