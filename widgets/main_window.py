@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.reader_status)
         self.statusBar().addPermanentWidget(QLabel(self._database_label()))
         self.bus.open_person.connect(self.open_person)
+        self.search_panel.search_started.connect(self.clear_card)
         self.bus.open_organisation.connect(self.open_organisation)
         self.bus.order_created.connect(self.open_order)
         self.bus.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -316,6 +317,13 @@ class MainWindow(QMainWindow):
         if self.lookup_tab is not None and self.lookup_tab.lookup(digits12):
             self.search_tabs.setCurrentWidget(self.lookup_tab)
 
+    def clear_card(self) -> None:
+        """A new search or swipe: the previous customer's card leaves the screen before anything else shows."""
+        self.person_card.clear()
+        self.stack.setCurrentWidget(self.welcome)
+        if self.queued_work is not None:
+            self.queued_work.show_for_person(None)
+
     def open_person(self, person_id: int, swiped_card: str | None = None) -> None:
         if self.checkin_banner.person_id != person_id:  # the verdict shown belongs to somebody else
             self.checkin_banner.clear()
@@ -358,6 +366,7 @@ class MainWindow(QMainWindow):
     def _open_swiped_card(self, card_number: str) -> None:
         from app.queries.search import find_person_by_card
 
+        self.clear_card()
         with self.services.core.sessions() as session:
             found = find_person_by_card(session, card_number)
         if found.person_id is None:

@@ -147,8 +147,20 @@ class PersonCardWidget(QWidget):
 
     # -- public ------------------------------------------------------------
     def show_person(self, person_id: int, swiped_card: str | None = None) -> None:
-        """Load and show a person; the internal message pops up once the card is shown."""
+        """Load and show a person; another person's header and chips go at once, before the load returns."""
+        if person_id != self.person_id:
+            self.clear()
         self._load(person_id, swiped_card, opened=True)
+
+    def clear(self) -> None:
+        """Show nobody: the header, the chips and the internal message of the previous customer go."""
+        self.person_id = None
+        self.data = None
+        for label in (self.name_label, self.personnummer_label, self.customer_number_label,
+                      self.customer_type_label, self.card_label):
+            label.clear()
+        self._show_photo(None)
+        self._replace_chips(QWidget(self))
 
     def reload(self) -> None:
         if self.person_id is not None:
@@ -265,11 +277,7 @@ class PersonCardWidget(QWidget):
         card = data.current_card
         self.card_label.setText(f"Kort: {card.card_number}" if card else "Kort: saknas")
         self._show_photo(data.photo_jpeg)
-        old = self.chips
-        self.chips = chip_row(data.deviations.top, self)
-        self.chips.setObjectName("deviations")
-        self.layout().replaceWidget(old, self.chips)
-        old.deleteLater()
+        self._replace_chips(chip_row(data.deviations.top, self))
         self.attach_menu(self.person_menu_button,
                          person_menu(data.person_menu, data.settings, self.services.core.till_enabled,
                                      self.services.actor.rights) + personal_data_menu(self.services.actor.rights),
@@ -279,6 +287,13 @@ class PersonCardWidget(QWidget):
         self.loaded.emit(data)
         if opened and data.internal_message.strip():
             self.internal_message_box(self, data.internal_message)
+
+    def _replace_chips(self, chips: QWidget) -> None:
+        old = self.chips
+        self.chips = chips
+        chips.setObjectName("deviations")
+        self.layout().replaceWidget(old, chips)
+        old.deleteLater()
 
     def _show_photo(self, jpeg: bytes | None) -> None:
         pixmap = QPixmap()

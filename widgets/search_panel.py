@@ -179,6 +179,7 @@ class SearchField(QLineEdit):
 class SearchPanel(QWidget):
     not_found_personnummer = Signal(str)   # 12 digits: a valid personnummer that is no customer
     searched = Signal(object)              # the SearchResult, after it is shown
+    search_started = Signal()              # a new search began: the previous customer's card must go
 
     def __init__(self, services: UiServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,6 +226,7 @@ class SearchPanel(QWidget):
         if not text:
             self._say("Skriv personnummer, namn, kundnummer, kortnummer, telefon eller e-post och tryck Enter.")
             return
+        self.search_started.emit()
         core = self.services.core
         country = desk_country(self.services)
 
