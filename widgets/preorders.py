@@ -432,6 +432,11 @@ def choose_csv_file(parent: QWidget) -> str | None:
     return path or None
 
 
+IMPORT_HELP = ("En rad per person: namn, personnummer eller födelsedatum, e-postadress – avgränsade med "
+               "semikolon, komma eller tabb. En rubrikrad hoppas över. Du ser varje rad och dess fel innan något "
+               "sparas.")
+
+
 class ImportDialog(QDialog):
     """Importera förbeställningar: product and validity, a CSV file, a preview, then one write."""
 
@@ -450,8 +455,11 @@ class ImportDialog(QDialog):
         self.product = _product_combo(products)
         self.valid_from, self.valid_to = date_edit(start), date_edit(end)
         self.file_button = QPushButton("&Välj fil…")
-        self.file_label = QLabel("Ingen fil vald. Raderna ska vara namn, personnummer/födelsedatum, e-postadress.")
-        self.file_label.setWordWrap(True)
+        self.file_label = QLabel("Ingen fil vald.")
+        # The help has the dialog's full width and wraps (a wrapped label in the form's row was cut off).
+        self.help_label = QLabel(IMPORT_HELP)
+        self.help_label.setObjectName("import_help")
+        self.help_label.setWordWrap(True)
         file_row = QHBoxLayout()
         file_row.addWidget(self.file_button)
         file_row.addWidget(self.file_label, 1)
@@ -479,6 +487,7 @@ class ImportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.help_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(self.summary)

@@ -71,3 +71,43 @@ def assert_first_field_focused(d: Driver) -> None:
         d.qtbot.waitUntil(lambda: focused() is first, timeout=WAIT_MS)
     except Exception:
         raise AssertionError(f"{page.title()}: focus on {names([focused()])}, not on {names([first])}") from None
+
+
+# -- walking a whole wizard with the keyboard alone (issue 14 §5) ------------------------------------------
+
+
+def tab_to(d: Driver, widget: QWidget, *, backwards: bool = False, limit: int = 60) -> None:
+    """Press Tab (Shift+Tab) until ``widget`` has the focus, as a receptionist moves to a field."""
+    key = Qt.Key.Key_Backtab if backwards else Qt.Key.Key_Tab
+    modifier = Qt.KeyboardModifier.ShiftModifier if backwards else Qt.KeyboardModifier.NoModifier
+    for _ in range(limit):
+        if focused() is widget:
+            return
+        press(d, key, modifier)
+    raise AssertionError(f"Tab never reached {names([widget])}; the focus is on {names([focused()])}")
+
+
+def type_here(d: Driver, text: str) -> None:
+    """Type into whatever has the focus (replacing what a line edit holds, as a selected field does)."""
+    target = focused()
+    assert target is not None
+    if hasattr(target, "selectAll"):
+        target.selectAll()
+    d.qtbot.keyClicks(target, text)
+
+
+def alt(d: Driver, letter: str) -> None:
+    """Alt+letter: a button's or label's mnemonic."""
+    press(d, getattr(Qt.Key, f"Key_{letter.upper()}"), Qt.KeyboardModifier.AltModifier)
+
+
+def choose_in_list(d: Driver, lst, value) -> None:
+    """The focus in a list: arrow down until the item whose UserRole is ``value`` is current."""
+    tab_to(d, lst)
+    if lst.currentRow() < 0:
+        press(d, Qt.Key.Key_Down)
+    for _ in range(lst.count() + 1):
+        if lst.currentItem() is not None and lst.currentItem().data(Qt.ItemDataRole.UserRole) == value:
+            return
+        press(d, Qt.Key.Key_Down)
+    raise AssertionError(f"{value!r} is not in the list")
