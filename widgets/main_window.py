@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
     # Replaceable in tests: how an unknown card swipe and the job report are shown.
     unknown_card_box = staticmethod(lambda parent, text: QMessageBox.information(parent, "Okänt kort", text))
     info_box = staticmethod(lambda parent, title, text: QMessageBox.information(parent, title, text))
+    warning_box = staticmethod(lambda parent, title, text: QMessageBox.warning(parent, title, text))
 
     def __init__(self, services: UiServices, *, log_path: Path | None = None) -> None:
         super().__init__()
@@ -92,6 +93,8 @@ class MainWindow(QMainWindow):
         self.bus: Bus = services.bus
         self.till_window = None
         self.day_overview = None
+        self.nightly_runner = None  # Kör nattjobbet nu: its worker (widgets.preorders.TaskRunner)
+        self.nightly_progress = None
         settings = self._settings()
         self._show_title(settings)
         self.resize(1366, 860)
@@ -225,7 +228,8 @@ class MainWindow(QMainWindow):
         self.maintenance = Maintenance(self, self.services)
         self.maintenance.add_file_entries(file_menu)
         if SYSTEM_SETTINGS in self.services.actor.rights:
-            file_menu.addAction(self._action("Kör &nattjobbet nu", self.run_nightly_job))
+            self.nightly_action = self._action("Kör &nattjobbet nu", self.run_nightly_job)
+            file_menu.addAction(self.nightly_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Avsluta", self.close, "Ctrl+Q"))
         customer = bar.addMenu("&Kund")
@@ -391,17 +395,63 @@ class MainWindow(QMainWindow):
         self.till_window.show_order(order_id)
 
     def run_nightly_job(self) -> None:
-        from app.jobs.nightly import run_nightly
+        """Arkiv > Kör nattjobbet nu: on a worker thread (as the pre-order import), with a progress dialog
+        over the window; the window keeps painting and its timers run. One run at a time."""
+        from PySide6.QtWidgets import QProgressDialog
 
-        try:
-            report = run_nightly(self.services.core, self.services.actor)
-        except UserError as err:
-            QMessageBox.warning(self, err.title, err.message)
+        from app.jobs.nightly import STEPS, run_nightly
+        from widgets.preorders import TaskRunner
+
+        if self.nightly_runner is None:
+            self.nightly_runner = TaskRunner(self)
+        if self.nightly_runner.busy:
             return
-        lines = report.lines() or ["Inget behövde göras."]
-        self.info_box(self, "Nattjobbet är klart", "\n".join(lines))
-        if self.stack.currentWidget() is self.person_card:
-            self.person_card.reload()
+        progress = QProgressDialog("Nattjobbet körs…", "", 0, STEPS, self)
+        progress.setObjectName("nightly_progress")
+        progress.setWindowTitle("Kör nattjobbet")
+        progress.setCancelButton(None)  # one transaction: it finishes or changes nothing
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.setValue(0)
+        self.nightly_progress = progress
+        self.nightly_action.setEnabled(False)
+
+        def step(done: int, total: int) -> None:
+            progress.setLabelText(f"Nattjobbet körs – steg {min(done + 1, total)} av {total}…")
+            progress.setValue(done)
+
+        def finished() -> None:
+            progress.close()
+            progress.deleteLater()
+            self.nightly_progress = None
+            self.nightly_action.setEnabled(True)
+
+        def done(report) -> None:
+            finished()
+            if isinstance(report, Exception):  # not the receptionist's to fix: the crash dialog takes it
+                raise report
+            lines = report.lines() or ["Inget behövde göras."]
+            self.info_box(self, "Nattjobbet är klart", "\n".join(lines))
+            if self.stack.currentWidget() is self.person_card:
+                self.person_card.reload()
+
+        def failed(err: UserError) -> None:
+            finished()
+            self.warning_box(self, err.title, err.message)
+
+        core, actor = self.services.core, self.services.actor
+
+        def work(report):
+            try:
+                return run_nightly(core, actor, progress=report)
+            except UserError:
+                raise
+            except Exception as err:  # handed to done(), which closes the progress first
+                return err
+
+        self.nightly_runner.run(work, done, failed, progress=step)
 
     def send_outbox(self) -> None:
         QThreadPool.globalInstance().start(_OutboxJob(self.services.core))
@@ -428,6 +478,8 @@ class MainWindow(QMainWindow):
         self.info_box(self, "Loggfil", f"Loggfilen finns här:\n{self.log_path or 'ingen loggfil'}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.nightly_runner is not None:
+            self.nightly_runner.wait()  # the job's one transaction finishes (or rolls back) before the window goes
         self.outbox_timer.stop()
         if self.offline_banner is not None:
             self.offline_banner.stop()
