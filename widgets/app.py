@@ -37,6 +37,9 @@ def application() -> QApplication:
     app.setOrganizationName("Reception")
     app.setApplicationDisplayName("Reception")
     install_swedish_translation(app)
+    from widgets.screen_fit import install_screen_fit
+
+    install_screen_fit(app)  # every window no larger than its screen
     return app
 
 

@@ -10,16 +10,17 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QRunnable, QThreadPool, QTimer, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QRunnable, QSize, QThreadPool, QTimer, Qt
+from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from app.context import Actor, Core
 from app.errors import UserError
 from app.paths import user_data_dir
 from app.rights import SYSTEM_SETTINGS
 from app.settings import load_settings
+from widgets.screen_fit import fit_to_screen
 from widgets.services import Bus, UiServices
 
 log = logging.getLogger("reception.ui")
@@ -37,11 +38,14 @@ class WelcomePage(QWidget):
         title.setStyleSheet("font-size: 20pt; font-weight: 600;")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
-        text = QLabel("Dra kundens kort i kortläsaren, eller skriv personnummer, namn, kundnummer, kortnummer,\n"
+        text = QLabel("Dra kundens kort i kortläsaren, eller skriv personnummer, namn, kundnummer, kortnummer, "
                       "telefon eller e-post i sökfältet (F2) och tryck Enter.\n\n"
                       "F3 registrerar en ny kund · F4 öppnar kassan")
+        text.setObjectName("welcome_text")
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setStyleSheet("font-size: 12pt; color: #444;")
+        text.setWordWrap(True)  # a narrow window (1280×800 at 150 %) wraps it instead of widening
+        text.setStyleSheet("font-size: 12pt;")
+        text.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted, and readable in a dark theme
         layout.addWidget(text)
         layout.addStretch(2)
 
@@ -97,7 +101,7 @@ class MainWindow(QMainWindow):
         self.nightly_progress = None
         settings = self._settings()
         self._show_title(settings)
-        self.resize(1366, 860)
+        fit_to_screen(self, QSize(1366, 860))  # never larger than the screen (widgets/screen_fit.py)
         services.extra.setdefault("menu_actions", {})
         _register_actions(services)
 
@@ -133,7 +137,13 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.checkin_banner)
-        right_layout.addWidget(self.stack, 1)
+        # The card scrolls when the window is smaller than it (a laptop at 150 % scaling); otherwise no bars.
+        self.card_scroll = QScrollArea()
+        self.card_scroll.setObjectName("card_scroll")
+        self.card_scroll.setWidgetResizable(True)
+        self.card_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.card_scroll.setWidget(self.stack)
+        right_layout.addWidget(self.card_scroll, 1)
         splitter = QSplitter()
         splitter.addWidget(self.search_tabs)
         self.card_area, card_layout = right, right_layout  # room above for the desk's queued work too

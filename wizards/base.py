@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (QAbstractButton, QBoxLayout, QComboBox, QFormLayo
 
 from app.errors import QueuedOffline, UserError
 from widgets.errors import show_user_error
+from widgets.screen_fit import fit_to_screen
 from widgets.services import UiServices
 
 ERROR_STYLE = "color: #b00020;"
@@ -351,7 +352,9 @@ class ReceptionWizard(QWizard):
             if isinstance(button, QPushButton):
                 button.setAutoDefault(False)
         self.currentIdChanged.connect(lambda _id: self._focus_page_soon())
-        self.setMinimumSize(760, 600)
+        # The size it opens at; no fixed minimum — the pages' layouts set it, so the wizard fits a laptop at
+        # 150 % scaling (853×533), and keep_open brings it inside the screen (widgets/screen_fit.py).
+        self.resize(760, 600)
 
     # -- data entered ---------------------------------------------------------
     def mark_entered(self) -> None:
@@ -461,6 +464,7 @@ def keep_open(services: UiServices, wizard: QWizard) -> QWizard:
     opened: list = services.extra.setdefault("open_wizards", [])
     opened.append(wizard)
     wizard.finished.connect(lambda _code: opened.remove(wizard) if wizard in opened else None)
+    fit_to_screen(wizard)
     wizard.show()
     wizard.raise_()
     wizard.activateWindow()
