@@ -71,7 +71,7 @@ class AutogiroPage(ReceptionPage):
         layout.addWidget(self.current_box)
 
         form = QFormLayout()
-        labels = {"holder_name": "Kontoinnehavarens &namn", "holder_personnummer": "Kontoinnehavarens &personnummer",
+        labels = {"holder_name": "Kontoinnehavarens n&amn", "holder_personnummer": "Kontoinnehavarens &personnummer",
                   "clearing": "&Clearingnummer", "account": "&Kontonummer"}
         self.edits: dict[str, QLineEdit] = {}
         self.field_errors: dict[str, QLabel] = {}
