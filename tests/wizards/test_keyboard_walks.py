@@ -21,7 +21,7 @@ from wizards.actions import register_person_actions
 from wizards.base import PageId
 from wizards.registration import start_new_private_customer
 from wizards.subscription.actions import register_subscription_actions
-from wizards.subscription.wizards import BEKRAFTA, PERIOD
+from wizards.subscription.wizards import BEKRAFTA, PERIOD, SOK_KUND
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
                                        r"This plugin does not support raise\(\)")
@@ -126,8 +126,9 @@ def test_flow_1_registration_by_keyboard_alone(qtbot, services, cat, sqlite_core
 
 def walk(d: Driver, steps: dict | None = None, *, limit: int = 12) -> list[int]:
     """Walk the wizard to Slutför with the keyboard: on each page its step (keys only) if one is given, then Tab
-    past the page's last field and Enter — on to a new page (never back) or, on the last page, Slutför. Each page
-    reached has one use per Alt+letter. Returns the page ids walked."""
+    past the page's last field and Enter — on to a new page (never back) or, on the last page, Slutför (a step
+    that returns True left the page itself). Each page reached has one use per Alt+letter. Returns the page ids
+    walked."""
     steps = steps or {}
     walked = []
     for _ in range(limit):
@@ -137,8 +138,8 @@ def walk(d: Driver, steps: dict | None = None, *, limit: int = 12) -> list[int]:
         page_id = d.wizard.currentId()
         walked.append(page_id)
         step = steps.get(page_id)
-        if step is not None:
-            step(d, d.page())
+        if step is not None and step(d, d.page()):
+            continue
         enter_past_last_field(d)
     raise AssertionError(f"the wizard did not finish: {walked}")
 
@@ -264,3 +265,35 @@ def test_change_freeze_end_by_keyboard_alone(qtbot, services, sqlite_core, code,
                                                                                  BEKRAFTA]
     assert [f["end"] for f in sb.freezes(sqlite_core, gym)] == [date.fromisoformat(end)]
     assert sb.audit_actions(sqlite_core).count(action) == 1
+
+
+def test_transfer_by_keyboard_alone_enter_in_the_search_searches_then_goes_on(qtbot, services, sqlite_core):
+
+    cat = sb.catalog(sqlite_core)
+    anna = sb.person(sqlite_core, 1)
+    card = sb.subscription(sqlite_core, anna, cat.card12, price_list_id=cat.ordinarie, start_date=date(2026, 6, 1),
+                           charged_through=date(2027, 5, 31))
+    bertil = sb.person(sqlite_core, 2)
+    sb.person(sqlite_core, 3)
+
+    def find_receiver(d: Driver, page) -> bool:
+        assert focused() is page.search
+        type_here(d, "Kund")
+        press(d, Qt.Key.Key_Return)  # a new text: Enter searches
+        qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT_MS)
+        assert d.wizard.currentId() == SOK_KUND and page.receiver_id() is None
+        type_here(d, "kund2@example.se")
+        press(d, Qt.Key.Key_Return)  # searches again: one hit, chosen
+        qtbot.waitUntil(lambda: page.receiver_id() == bertil, timeout=WAIT_MS)
+        assert d.wizard.currentId() == SOK_KUND
+        press(d, Qt.Key.Key_Return)  # the same text, a hit chosen: Enter is Nästa
+        qtbot.waitUntil(lambda: d.wizard.currentId() == PageId.LEGITIMERING, timeout=WAIT_MS)
+        return True
+
+    d = Driver(qtbot, routine(services, menus.OVERLAT, anna, card))
+    walked = walk(d, {PageId.IDENTIFIERING: tick_by_keyboard, SOK_KUND: find_receiver,
+                      PageId.LEGITIMERING: ticks_by_keyboard,
+                      PageId.INPASSERING: card_number_by_keyboard("0000005001")})
+    assert walked[:3] == [PageId.IDENTIFIERING, SOK_KUND, PageId.LEGITIMERING] and walked[-1] == BEKRAFTA
+    assert sb.sub(sqlite_core, card)["user_id"] == bertil
+    assert sb.audit_actions(sqlite_core).count("Överlåt") == 1
