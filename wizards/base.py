@@ -122,8 +122,12 @@ def visual_order(root: QWidget) -> list[QWidget]:
 
 
 def takes_tab(widget: QWidget) -> bool:
-    """Does Tab stop at this widget (ignoring whether it is shown right now)?"""
-    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
+    """Does Tab stop at this widget (ignoring whether it is shown right now)? Every radio button counts: Qt
+    gives Tab focus only to the chosen button of a group and moves it when an arrow key chooses another, so
+    each must have its place in the chain (else the newly chosen one sits after the page's last field)."""
+    if widget.focusProxy() is not None:
+        return False
+    return isinstance(widget, QRadioButton) or bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
 
 
 def make_error_label(parent: QWidget) -> QLabel:

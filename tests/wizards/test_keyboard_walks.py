@@ -15,7 +15,7 @@ from db.models import Address, AutogiroMandate, Card, CustomerTypeProof, Person,
 from tests.app import builders
 from tests.app import sub_builders as sb
 from tests.wizards.conftest import WAIT_MS, Driver
-from tests.wizards.keyboard import (alt, assert_no_mnemonic_clash, choose_in_list, enter_past_last_field, focused,
+from tests.wizards.keyboard import (alt, assert_no_mnemonic_clash, assert_tab_follows_screen, choose_in_list, enter_past_last_field, focused,
                                     press, tab_to, type_here)
 from wizards.actions import register_person_actions
 from wizards.base import PageId
@@ -297,3 +297,51 @@ def test_transfer_by_keyboard_alone_enter_in_the_search_searches_then_goes_on(qt
     assert walked[:3] == [PageId.IDENTIFIERING, SOK_KUND, PageId.LEGITIMERING] and walked[-1] == BEKRAFTA
     assert sb.sub(sqlite_core, card)["user_id"] == bertil
     assert sb.audit_actions(sqlite_core).count("Överlåt") == 1
+
+
+def test_certify_customer_type_by_keyboard_alone(qtbot, services, cat, sqlite_core):
+    from db.models import Person as P
+
+    person = builders.add_person(sqlite_core)
+
+    def student(d: Driver, page) -> None:
+        tab_to(d, page.type_buttons["ordinarie"])
+        for _ in range(len(page.type_buttons)):  # the arrows move between the types and choose
+            if page.customer_type() == "student":
+                break
+            press(d, Qt.Key.Key_Right)
+        assert page.customer_type() == "student"
+        qtbot.wait(20)  # the student's ticks appear (Qt shows new widgets from the event loop)
+        assert_tab_follows_screen(d)  # the new ticks and fields stand in the Tab chain where they are on the screen
+        tab_to(d, page.type_buttons["student"])
+        if page.proof.isVisible() and page.proof.currentData() is None:
+            tab_to(d, page.proof)
+            press(d, Qt.Key.Key_Down)
+        tab_to(d, page.valid_until)
+        type_here(d, "2027-06-30")
+        press(d, Qt.Key.Key_Tab)
+        for box in page.check_boxes().values():
+            space_on(d, box)
+
+    d = Driver(qtbot, register_person_actions(services)[menus.INTYGA_KUNDTYP](MenuTarget(person)))
+    assert walk(d, {PageId.LEGITIMERING: student}) == [PageId.LEGITIMERING, PageId.SAMMANFATTNING]
+    with sqlite_core.sessions() as s:
+        row = s.get(P, person)
+        assert (row.customer_type, row.price_guarantee_until) == ("student", date(2027, 6, 30))
+
+
+def test_new_mandate_by_keyboard_alone(qtbot, services, cat, sqlite_core):
+    person = builders.add_person(sqlite_core)
+
+    def account(d: Driver, page) -> None:
+        tab_to(d, page.edits["clearing"])
+        type_here(d, "5000")
+        tab_to(d, page.edits["account"])
+        type_here(d, "1234560")
+        press(d, Qt.Key.Key_Tab)
+
+    d = Driver(qtbot, register_person_actions(services)[menus.NYTT_AG_MEDGIVANDE](MenuTarget(person)))
+    assert walk(d, {PageId.AUTOGIRO: account}) == [PageId.AUTOGIRO]
+    with sqlite_core.sessions() as s:
+        mandate = s.scalar(select(AutogiroMandate).where(AutogiroMandate.person_id == person))
+        assert (mandate.clearing, mandate.account_number) == ("5000", "1234560")
