@@ -36,6 +36,7 @@ from sqlalchemy.exc import ArgumentError
 
 from app.errors import ValidationError
 from app.routines.membership_card import DEFAULT_CARD_DIGITS
+from widgets.tones import tone_style
 
 log = logging.getLogger("reception.settings")
 
@@ -351,7 +352,7 @@ class DeskSettingsDialog(QDialog):
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setStyleSheet(tone_style("error"))
         self.error_label.hide()
 
         self.button_box = QDialogButtonBox(

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QRunnable, QSize, QThreadPool, QTimer, Qt
-from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
@@ -21,6 +21,7 @@ from app.paths import user_data_dir
 from app.rights import SYSTEM_SETTINGS
 from app.settings import load_settings
 from widgets.screen_fit import fit_to_screen
+from widgets.tones import set_muted
 from widgets.services import Bus, UiServices
 
 log = logging.getLogger("reception.ui")
@@ -45,7 +46,7 @@ class WelcomePage(QWidget):
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setWordWrap(True)  # a narrow window (1280×800 at 150 %) wraps it instead of widening
         text.setStyleSheet("font-size: 12pt;")
-        text.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted, and readable in a dark theme
+        set_muted(text)  # dimmed, and readable in a dark theme
         layout.addWidget(text)
         layout.addStretch(2)
 

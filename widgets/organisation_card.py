@@ -24,7 +24,8 @@ from app.queries.organisations import (Choice, OrganisationCard, account_manager
 from app.rights import ORGANISATIONS
 from app.routines.organisations import EconomyCommand, UpdateOrganisationEconomy
 from app.settings import load_settings
-from widgets.preorders import (ERROR_STYLE, OK_STYLE, SORT_ROLE, PreOrderAdminDialog, PreOrderTableModel,
+from widgets.tones import tone_style
+from widgets.preorders import (SORT_ROLE, PreOrderAdminDialog, PreOrderTableModel,
                                TaskRunner, fit_columns, make_table)
 from widgets.services import UiServices
 
@@ -205,7 +206,7 @@ class OrganisationCardWidget(QWidget):
 
     def _message(self, text: str, ok: bool) -> None:
         self.economy_message.setText(text)
-        self.economy_message.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.economy_message.setStyleSheet(tone_style("ok" if ok else "error"))
         self.economy_message.show()
 
     def _saved(self, _result) -> None:

@@ -35,6 +35,7 @@ from app.routines.person_data import AddressData, PersonData
 from widgets.input_rules import desk_country, limit
 from widgets.invoice_pdf import render_invoice_pdf
 from widgets.search_panel import QueryRunner
+from widgets.tones import tone_style
 
 if TYPE_CHECKING:
     from widgets.person_card import PersonCardWidget
@@ -110,7 +111,7 @@ class EditForm(QWidget):
         self.form = QFormLayout()
         self.error = QLabel(self)
         self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setStyleSheet(tone_style("error"))
         self.error.setWordWrap(True)
         self.error.hide()
         self.save_button = QPushButton(save_text, self)
@@ -764,7 +765,7 @@ class InvoicesTab(QWidget):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #b91c1c;" if error else "color: #166534;")
+        self.message.setStyleSheet(tone_style("error" if error else "ok"))
         self.message.show()
         if not error:
             self.card.services.bus.status.emit(text)
@@ -884,7 +885,7 @@ class EconomyTab(QWidget):
         e = data.economy
         self.debt.setText(f"Skuld: {format_sek(e.debt_ore)}   (obetalda fakturor {format_sek(e.unpaid_invoices_ore)}, "
                           f"obetalda beställningar {format_sek(e.open_orders_ore)})")
-        self.debt.setStyleSheet("color: #b91c1c; font-weight: 600;" if e.debt_ore else "")
+        self.debt.setStyleSheet(tone_style("error", "font-weight: 600;") if e.debt_ore else "")
         fill_table(self.orders, ("Order", "Skapad", "Rutin", "Innehåll", "Belopp"), [
             (o.order_number, _dt(o.created_at), o.routine, o.description, format_sek(o.total_ore))
             for o in e.open_orders])

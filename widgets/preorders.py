@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import (QAbstractTableModel, QDate, QModelIndex, QObject, QPersistentModelIndex, QRunnable,
                             QSortFilterProxyModel, Qt, QThreadPool, Signal)
-from PySide6.QtGui import QColor, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QRadioButton, QTableView, QVBoxLayout, QWidget)
@@ -31,13 +31,10 @@ from app.routines.organisations import (AddPreOrder, AddPreOrderCommand, ImportP
                                         check_person, check_validity)
 from widgets.input_rules import limit
 from widgets.services import UiServices
+from widgets.tones import muted_color, tone_color, tone_style
 
 log = logging.getLogger("reception.ui")
 
-ERROR_STYLE = "color: #b00020;"
-OK_STYLE = "color: #1b5e20;"
-RED = QColor("#b00020")
-GREY = QColor("#757575")
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -153,7 +150,7 @@ class PreOrderTableModel(RowTableModel[PreOrderListRow]):
                 row.valid_to.isoformat(), row.status_label)[column]
 
     def foreground(self, row: PreOrderListRow, column: int):
-        return GREY if row.status in ("borttagen", "utgangen") else None
+        return muted_color() if row.status in ("borttagen", "utgangen") else None
 
 
 STATUS_FILTERS = (("Alla", None), ("Öppna", "oppen"), ("Utnyttjade", "utnyttjad"), ("Utgångna", "utgangen"),
@@ -232,7 +229,7 @@ class ImportPreviewModel(QAbstractTableModel):
             text = self.cells(row)[index.column()]
             return text if role == Qt.ItemDataRole.DisplayRole or text else None
         if role == Qt.ItemDataRole.ForegroundRole and not row.ok:
-            return RED
+            return tone_color("error")
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == ROW_ROLE:
@@ -267,7 +264,7 @@ def fit_columns(view: QTableView, max_width: int = 260) -> None:
 
 def _error_label() -> QLabel:
     label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
+    label.setStyleSheet(tone_style("error"))
     label.setWordWrap(True)
     label.hide()
     return label
@@ -543,7 +540,7 @@ class ImportDialog(QDialog):
 
     def _show_message(self, text: str, ok: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.message.setStyleSheet(tone_style("ok" if ok else "error"))
         self.message.setVisible(bool(text))
 
     def _set_preview(self, preview: ImportPreview | None) -> None:
@@ -787,12 +784,12 @@ class PreOrderAdminDialog(QDialog):
             self.remove_button.setToolTip("")
 
     def _show_error(self, err: UserError) -> None:
-        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setStyleSheet(tone_style("error"))
         self.message.setText(err.message)
         self.message.show()
 
     def _show_info(self, text: str) -> None:
-        self.message.setStyleSheet(OK_STYLE)
+        self.message.setStyleSheet(tone_style("ok"))
         self.message.setText(text)
         self.message.show()
 

@@ -41,6 +41,7 @@ from widgets.input_rules import limit
 from widgets.errors import show_user_error
 from widgets.receipt import render_receipt_pdf, vat_rate_text
 from widgets.services import UiServices
+from widgets.tones import set_muted, tone_style
 
 log = logging.getLogger("reception.till")
 
@@ -93,7 +94,7 @@ class CashDialog(QDialog):
         form.addRow("Växel:", self.change_label)
         layout.addLayout(form)
         self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setStyleSheet(tone_style("error"))
         self.error_label.setWordWrap(True)
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -303,7 +304,7 @@ class TillWindow(QWidget):
         self.order_title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.order_title.setWordWrap(True)
         self.order_subtitle = QLabel()
-        self.order_subtitle.setStyleSheet("color: #555;")
+        set_muted(self.order_subtitle)
         self.lines_table = QTableWidget(0, len(self.LINE_COLUMNS))
         self.lines_table.setHorizontalHeaderLabels(self.LINE_COLUMNS)
         self.lines_table.setAccessibleName("Orderrader")
@@ -315,7 +316,7 @@ class TillWindow(QWidget):
         self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.vat_label = QLabel()
         self.vat_label.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.vat_label.setStyleSheet("color: #444;")
+        set_muted(self.vat_label)
 
         self.pay_buttons: dict[str, QPushButton] = {}
         buttons = QHBoxLayout()
@@ -338,7 +339,7 @@ class TillWindow(QWidget):
         self.disabled_label = QLabel(TILL_MISSING_REASON)
         self.disabled_label.setWordWrap(True)
         self.disabled_label.setStyleSheet(
-            "background: #fff4e5; border: 1px solid #e0a040; padding: 10px; font-size: 11pt;")
+            "background: #fff4e5; border: 1px solid #e0a040; padding: 10px; font-size: 11pt; color: #4a3000;")
 
         right = QWidget()
         right_layout = QVBoxLayout(right)

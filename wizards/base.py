@@ -43,7 +43,9 @@ from app.errors import QueuedOffline, UserError
 from widgets.errors import show_user_error
 from widgets.screen_fit import fit_to_screen
 from widgets.services import UiServices
+from widgets.tones import tone_style
 
+# The light-theme styles; labels take theirs from widgets.tones when made (a dark theme gets lighter tones).
 ERROR_STYLE = "color: #b00020;"
 WARNING_STYLE = "color: #8a5a00;"
 CANCEL_QUESTION = "Vill du avbryta? Det du har fyllt i sparas inte."
@@ -132,7 +134,7 @@ def takes_tab(widget: QWidget) -> bool:
 
 def make_error_label(parent: QWidget) -> QLabel:
     label = QLabel(parent)
-    label.setStyleSheet(ERROR_STYLE)
+    label.setStyleSheet(tone_style("error"))
     label.setWordWrap(True)
     label.hide()
     return label
@@ -158,7 +160,7 @@ class ReceptionPage(QWizardPage):
         self._opened_checks: list[QLineEdit] = []
         self.next_reason = QLabel(self)  # why Nästa is off; placed at the page's foot when it first opens
         self.next_reason.setObjectName("next_blocked_reason")
-        self.next_reason.setStyleSheet(WARNING_STYLE)
+        self.next_reason.setStyleSheet(tone_style("warning"))
         self.next_reason.setWordWrap(True)
         self.next_reason.hide()
         self.completeChanged.connect(self.show_blocked_reason)
