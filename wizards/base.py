@@ -35,9 +35,9 @@ from typing import Any, Callable
 from collections.abc import Iterator
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QAbstractButton, QBoxLayout, QComboBox, QFormLayout, QGridLayout, QLabel, QLayout,
-                               QLayoutItem, QLineEdit, QListWidget, QMessageBox, QPushButton, QRadioButton,
-                               QScrollArea, QWidget, QWizard, QWizardPage)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QBoxLayout, QComboBox, QFormLayout, QGridLayout,
+                               QLabel, QLayout, QLayoutItem, QLineEdit, QListWidget, QMessageBox, QPushButton,
+                               QRadioButton, QScrollArea, QWidget, QWizard, QWizardPage)
 
 from app.errors import QueuedOffline, UserError
 from widgets.errors import show_user_error
@@ -266,7 +266,11 @@ class ReceptionPage(QWizardPage):
         return [w for w in visual_order(self) if takes_tab(w)]
 
     def apply_tab_order(self) -> None:
-        """Tab = visual order. Widgets a page creates later (rebuilt ticks) are ordered again on the next call."""
+        """Tab = visual order. Widgets a page creates later (rebuilt ticks) are ordered again on the next call.
+        Tab leaves a list or table for the next field (the arrows move within it): Qt's tables would keep Tab
+        for moving between their cells, and the receptionist could never Tab on to Nästa."""
+        for view in self.findChildren(QAbstractItemView):
+            view.setTabKeyNavigation(False)
         widgets = self.tab_widgets()
         for first, second in zip(widgets, widgets[1:]):
             QWidget.setTabOrder(first, second)

@@ -345,3 +345,45 @@ def test_new_mandate_by_keyboard_alone(qtbot, services, cat, sqlite_core):
     with sqlite_core.sessions() as s:
         mandate = s.scalar(select(AutogiroMandate).where(AutogiroMandate.person_id == person))
         assert (mandate.clearing, mandate.account_number) == ("5000", "1234560")
+
+
+def test_flow_3_organisation_customer_by_keyboard_alone(qtbot, services, cat, sqlite_core):
+    from db.models import PreOrder
+    from wizards.organisation import start_new_organisation_customer
+
+    builders.settings(sqlite_core, preorders_enabled=True)
+    manager = builders.add_manager(sqlite_core)
+    org = builders.add_organisation(sqlite_core, "Företag AB", price_list_id=cat.org_list, uses_preorders=True,
+                                    account_manager_id=manager)
+    mine = builders.add_preorder(sqlite_core, org, cat.gym_kontant, personnummer="198507099805")
+
+    def organisation(d: Driver, page) -> bool:
+        assert focused() is page.search
+        type_here(d, "foretag")
+        qtbot.waitUntil(lambda: not page.busy and page.organisation() is not None, timeout=WAIT_MS)
+        press(d, Qt.Key.Key_Return)  # the hit is chosen: Enter = Nästa
+        qtbot.waitUntil(lambda: d.wizard.currentId() == PageId.LEGITIMERING, timeout=WAIT_MS)
+        return True
+
+    def personal(d: Driver, page) -> None:
+        for edit, text in ((page.personnummer, "850709-9805"), (page.edits["first_name"], "Anna"),
+                           (page.edits["last_name"], "Öberg"), (page.edits["email"], "anna@example.se"),
+                           (page.edits["mobile"], "070-123 45 67")):
+            tab_to(d, edit)
+            type_here(d, text)
+        press(d, Qt.Key.Key_Tab)
+
+    def preorders(d: Driver, page) -> None:
+        qtbot.waitUntil(lambda: not page.busy and page._loaded is not None, timeout=WAIT_MS)
+        assert page.preorder_id() == mine
+
+    d = Driver(qtbot, start_new_organisation_customer(services))
+    walked = walk(d, {PageId.SOK_ORGANISATION: organisation, PageId.LEGITIMERING: ticks_by_keyboard,
+                      PageId.PERSONUPPGIFTER: personal, PageId.FORBESTALLNINGAR: preorders,
+                      PageId.INPASSERING: card_number_by_keyboard("0004520100")})
+    assert walked == [PageId.SOK_ORGANISATION, PageId.LEGITIMERING, PageId.PERSONUPPGIFTER,
+                      PageId.FORBESTALLNINGAR, PageId.PRODUKTER, PageId.INPASSERING, PageId.SAMMANFATTNING]
+    with sqlite_core.sessions() as s:
+        person = s.scalar(select(Person).where(Person.personnummer == "198507099805"))
+        assert person.organisation_id == org
+        assert s.get(PreOrder, mine).status == "utnyttjad"
