@@ -387,3 +387,110 @@ def test_flow_3_organisation_customer_by_keyboard_alone(qtbot, services, cat, sq
         person = s.scalar(select(Person).where(Person.personnummer == "198507099805"))
         assert person.organisation_id == org
         assert s.get(PreOrder, mine).status == "utnyttjad"
+
+
+def towel_world(sqlite_core):
+    cat = sb.catalog(sqlite_core)
+    anna = sb.person(sqlite_core, 1)
+    gym = sb.subscription(sqlite_core, anna, cat.gym, price_list_id=cat.ordinarie)
+    sb.subscription(sqlite_core, anna, cat.towel, parent_id=gym)
+    return cat, anna, gym
+
+
+@pytest.mark.parametrize("code, action", [(menus.UPPGRADERA, "Uppgradera"), (menus.NEDGRADERA, "Nedgradera")])
+def test_change_product_by_keyboard_alone(qtbot, services, sqlite_core, code, action):
+    cat, anna, gym = towel_world(sqlite_core)
+    before = sb.sub(sqlite_core, gym)["product_id"]
+
+    def product(d: Driver, page) -> None:
+        tab_to(d, page.products)
+        if page.product_id() is None:
+            press(d, Qt.Key.Key_Down)
+        assert page.product_id() is not None
+
+    d = Driver(qtbot, routine(services, code, anna, gym))
+    assert walk(d, {PageId.IDENTIFIERING: tick_by_keyboard, PERIOD: product}) == [PageId.IDENTIFIERING, PERIOD,
+                                                                                  BEKRAFTA]
+    assert sb.sub(sqlite_core, gym)["product_id"] != before
+    assert sb.audit_actions(sqlite_core).count(action) == 1
+
+
+@pytest.mark.parametrize("code", [menus.TA_BORT_ANNAN_BETALARE, menus.SLUTA_BETALA])
+def test_payer_routines_by_keyboard_alone(qtbot, services, sqlite_core, code):
+    cat = sb.catalog(sqlite_core)
+    anna = sb.person(sqlite_core, 1)
+    bo = sb.person(sqlite_core, 2, first_name="Bo")
+    gym = sb.subscription(sqlite_core, anna, cat.gym, price_list_id=cat.ordinarie, payer_id=bo)
+
+    def by_agent(d: Driver, page) -> None:  # an ombud: the arrow picks "Ombud", Tab to the name, Space on the tick
+        press(d, Qt.Key.Key_Down)
+        assert page.agent_button.isChecked()
+        tab_to(d, page.agent_name)
+        type_here(d, "Eva Ombud")
+        space_on(d, page.checked)
+
+    who = anna if code == menus.TA_BORT_ANNAN_BETALARE else bo
+    d = Driver(qtbot, routine(services, code, who, gym))
+    assert walk(d, {PageId.IDENTIFIERING: by_agent}) == [PageId.IDENTIFIERING, BEKRAFTA]
+    assert sb.sub(sqlite_core, gym)["payer_id"] == anna
+
+
+def test_change_mandate_by_keyboard_alone(qtbot, services, cat, sqlite_core):
+    person = builders.add_person(sqlite_core)
+    builders.add_mandate(sqlite_core, person, status="aktivt")
+
+    def account(d: Driver, page) -> None:
+        tab_to(d, page.edits["clearing"])
+        type_here(d, "6789")
+        tab_to(d, page.edits["account"])
+        type_here(d, "123456789")
+        press(d, Qt.Key.Key_Tab)
+
+    d = Driver(qtbot, register_person_actions(services)[menus.ANDRA_MEDGIVANDE](MenuTarget(person)))
+    assert walk(d, {PageId.AUTOGIRO: account}) == [PageId.AUTOGIRO]
+    with sqlite_core.sessions() as s:
+        new = s.scalar(select(AutogiroMandate).where(AutogiroMandate.status == "ny"))
+        assert (new.person_id, new.clearing, new.account_number) == (person, "6789", "123456789")
+
+
+def test_flow_4_use_agreement_by_keyboard_alone(qtbot, services, cat, sqlite_core):
+    from db.models import PreOrder
+    from wizards.org_actions import register_organisation_actions
+
+    builders.settings(sqlite_core, preorders_enabled=True, org_conversion_max_months=2)
+    manager = builders.add_manager(sqlite_core)
+    org = builders.add_organisation(sqlite_core, "Företag AB", price_list_id=cat.org_list, uses_preorders=True,
+                                    account_manager_id=manager)
+    person = builders.add_person(sqlite_core)
+    builders.add_subscription(sqlite_core, person, cat.gym_kontant, start=date(2026, 1, 1),
+                              charged_through=date(2026, 12, 31), price_ore=480000, price_list_id=cat.ordinarie)
+    mine = builders.add_preorder(sqlite_core, org, cat.gym_kontant, personnummer="198507099805")
+
+    def suggested(d: Driver, page) -> None:  # the organisation holding the customer's pre-order is chosen
+        qtbot.waitUntil(lambda: not page.busy and page.organisation() is not None, timeout=WAIT_MS)
+        assert page.organisation().id == org
+
+    def preorders(d: Driver, page) -> None:
+        qtbot.waitUntil(lambda: not page.busy and page._loaded is not None, timeout=WAIT_MS)
+        assert page.preorder_id() == mine
+
+    register_organisation_actions(services)
+    d = Driver(qtbot, services.extra["menu_actions"][menus.UTNYTTJA_AVTAL](MenuTarget(person)))
+    walked = walk(d, {PageId.SOK_ORGANISATION: suggested, PageId.LEGITIMERING: ticks_by_keyboard,
+                      PageId.FORBESTALLNINGAR: preorders})
+    assert walked[0] == PageId.SOK_ORGANISATION and walked[-1] == PageId.SAMMANFATTNING
+    with sqlite_core.sessions() as s:
+        assert s.get(Person, person).organisation_id == org
+        assert s.get(PreOrder, mine).status == "utnyttjad"
+
+
+def test_flow_5_online_pickup_by_keyboard_alone(qtbot, services, cat, sqlite_core):
+    person = builders.add_person(sqlite_core)
+    builders.add_online_purchase(sqlite_core, person, cat.gym_kontant, cat.ordinarie, customer_type="ordinarie",
+                                 price_paid_ore=30000, registered_on=date(2026, 11, 12))
+    d = Driver(qtbot, register_person_actions(services)[menus.HAMTA_UT_ONLINEKOP](MenuTarget(person)))
+    walked = walk(d, {PageId.LEGITIMERING: ticks_by_keyboard,
+                      PageId.INPASSERING: card_number_by_keyboard("0004777333")})
+    assert walked[0] == PageId.LEGITIMERING and walked[-1] == PageId.SAMMANFATTNING
+    with sqlite_core.sessions() as s:
+        assert s.scalar(select(Subscription.product_id).where(Subscription.user_id == person)) == cat.gym_kontant
