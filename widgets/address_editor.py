@@ -63,8 +63,8 @@ class AddressEditor(QWidget):
         # addRow with a text makes the label the field's buddy, so the mnemonics work.
         form.addRow("&Gatuadress", self.street)
         form.addRow("&c/o", self.co)
-        form.addRow("Postnumme&r", self.postal_code)
-        form.addRow("&Ort", self.town)
+        form.addRow("&Postnummer", self.postal_code)
+        form.addRow("O&rt", self.town)
         form.addRow("&Land", self.country)
         QWidget.setTabOrder(self.street, self.co)
         QWidget.setTabOrder(self.co, self.postal_code)

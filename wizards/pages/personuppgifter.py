@@ -74,7 +74,7 @@ class PersonuppgifterPage(ReceptionPage):
         left = QFormLayout()
         # Personnummer, or birth date + kön for people without one
         self.personnummer = self._edit("personnummer", "ÅÅÅÅMMDD-NNNN")
-        self.no_personnummer = QCheckBox("Saknar &personnummer", self)
+        self.no_personnummer = QCheckBox("Saknar pers&onnummer", self)
         self.no_personnummer.setObjectName("no_personnummer")
         row = QWidget(self)
         row_layout = QHBoxLayout(row)
