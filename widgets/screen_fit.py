@@ -85,6 +85,13 @@ class ScreenFit(QObject):
         return False
 
 
+def uninstall_screen_fit(app: QApplication) -> None:
+    for fit in app.findChildren(ScreenFit):
+        app.removeEventFilter(fit)
+        fit.setParent(None)
+        fit.deleteLater()
+
+
 def install_screen_fit(app: QApplication) -> ScreenFit:
     existing = app.findChild(ScreenFit)
     if existing is not None:

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 from tests.app import builders
 from tests.app import sub_builders as sb
 from tests.app.orgdata import build_orgs
-from widgets.screen_fit import DEFAULT_FRAME, SMALLEST_SCREEN, fit_to_screen, frame_size, install_screen_fit, smallest_size
+from widgets.screen_fit import (DEFAULT_FRAME, SMALLEST_SCREEN, fit_to_screen, frame_size, install_screen_fit,
+                                smallest_size, uninstall_screen_fit)
 from widgets.services import Bus, UiServices
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
@@ -279,11 +280,17 @@ def test_a_window_larger_than_the_screen_is_brought_inside_it(qtbot):
     assert (small.width(), small.height()) == (400, 300)  # never larger, and not smaller than asked
 
 
-def test_the_application_fits_each_window_when_it_is_first_shown(qtbot, qapp, monkeypatch):
+@pytest.fixture
+def fitting(qapp):
+    """The start's screen fit, for this test only (the other tests keep their windows' sizes)."""
+    yield install_screen_fit(qapp)
+    uninstall_screen_fit(qapp)
+
+
+def test_the_application_fits_each_window_when_it_is_first_shown(qtbot, qapp, monkeypatch, fitting):
     import widgets.screen_fit as screen_fit
 
     monkeypatch.setattr(screen_fit, "available_geometry", lambda widget: LAPTOP)
-    install_screen_fit(qapp)
     box = QMessageBox(QMessageBox.Icon.Information, "Titel", "Text " * 400)
     qtbot.addWidget(box)
     window = QWidget()
@@ -292,4 +299,4 @@ def test_the_application_fits_each_window_when_it_is_first_shown(qtbot, qapp, mo
     window.show()
     qtbot.waitExposed(window)
     assert window.width() <= LAPTOP.width() and window.height() <= LAPTOP.height()
-    assert QApplication.instance().findChildren(screen_fit.ScreenFit) == [install_screen_fit(qapp)]
+    assert QApplication.instance().findChildren(screen_fit.ScreenFit) == [fitting] == [install_screen_fit(qapp)]

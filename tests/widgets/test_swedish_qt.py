@@ -1,4 +1,5 @@
 """Qt's own dialogs speak Swedish, and the cancel question defaults to the safe answer."""
+import pytest
 from PySide6.QtCore import QTimer, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QColorDialog, QFileDialog, QLabel, QMessageBox, QPushButton, QWidget
@@ -13,8 +14,18 @@ def _texts_of_open_box(seen):
     QTest.keyClick(box, Qt.Key.Key_Escape)
 
 
-def test_a_yes_no_question_says_ja_and_nej(qtbot, qapp):
-    assert application() is qapp and qapp.property("reception_sv_loaded")  # the start installs it
+@pytest.fixture
+def started(qapp):
+    """The application as the start makes it (without its screen fit, which other tests do not want)."""
+    from widgets.screen_fit import uninstall_screen_fit
+
+    app = application()
+    uninstall_screen_fit(app)
+    return app
+
+
+def test_a_yes_no_question_says_ja_and_nej(qtbot, qapp, started):
+    assert started is qapp and qapp.property("reception_sv_loaded")  # the start installs it
     assert install_swedish_translation(qapp)
     parent = QWidget()
     qtbot.addWidget(parent)
@@ -24,8 +35,7 @@ def test_a_yes_no_question_says_ja_and_nej(qtbot, qapp):
     assert sorted(seen) == ["Ja", "Nej"]
 
 
-def test_the_file_and_colour_dialogs_are_swedish(qtbot, qapp):
-    application()
+def test_the_file_and_colour_dialogs_are_swedish(qtbot, qapp, started):
     files = QFileDialog(None, "Välj fil")
     files.setOption(QFileDialog.Option.DontUseNativeDialog, True)  # Qt's own dialog (the native one is the OS's)
     qtbot.addWidget(files)
