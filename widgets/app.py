@@ -37,9 +37,6 @@ def application() -> QApplication:
     app.setOrganizationName("Reception")
     app.setApplicationDisplayName("Reception")
     install_swedish_translation(app)
-    from widgets.screen_fit import install_screen_fit
-
-    install_screen_fit(app)  # every window no larger than its screen
     return app
 
 
@@ -93,11 +90,22 @@ def daily_backup_if_embedded(core) -> None:
 
 
 def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, str], None] | None = None) -> int:
+    from widgets.screen_fit import install_screen_fit, uninstall_screen_fit
+
+    app = application()
+    install_screen_fit(app)  # every window no larger than its screen (removed when the desk closes)
+    try:
+        return _run(app, args, clock=clock, show_error=show_error)
+    finally:
+        uninstall_screen_fit(app)
+
+
+def _run(app: QApplication, args: argparse.Namespace, *, clock: Clock,
+         show_error: Callable[[str, str], None] | None) -> int:
     from widgets.desk_settings import DeskSettings
     from widgets.errors import install_excepthook, show_startup_error
     from widgets.login import LoginDialog
 
-    app = application()
     log_path = setup_logging(user_log_dir())
     qInstallMessageHandler(_qt_message_handler)
     desk = DeskSettings(desk_settings_store())

@@ -300,3 +300,28 @@ def test_the_application_fits_each_window_when_it_is_first_shown(qtbot, qapp, mo
     qtbot.waitExposed(window)
     assert window.width() <= LAPTOP.width() and window.height() <= LAPTOP.height()
     assert QApplication.instance().findChildren(screen_fit.ScreenFit) == [fitting] == [install_screen_fit(qapp)]
+
+
+def test_the_start_fits_windows_while_the_desk_runs(qapp, tmp_path, monkeypatch):
+    import logging
+    import sys
+
+    from app.main import main
+    from widgets.login import LoginDialog
+    from widgets.screen_fit import ScreenFit
+
+    monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)  # the start installs its own; restored after
+    seen = {}
+
+    def ask(cls, core, **kw):  # the log-in dialog opens: the screen fit is on
+        seen["fits"] = len(qapp.findChildren(ScreenFit))
+        return None
+    monkeypatch.setattr(LoginDialog, "ask", classmethod(ask))
+    assert main(["--db", f"sqlite+pysqlite:///{tmp_path / 'r.db'}"]) == 0
+    assert seen["fits"] == 1
+    assert qapp.findChildren(ScreenFit) == []  # and off again when the desk has closed
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_reception", False)]:
+        root.removeHandler(handler)
+        handler.close()

@@ -16,12 +16,8 @@ def _texts_of_open_box(seen):
 
 @pytest.fixture
 def started(qapp):
-    """The application as the start makes it (without its screen fit, which other tests do not want)."""
-    from widgets.screen_fit import uninstall_screen_fit
-
-    app = application()
-    uninstall_screen_fit(app)
-    return app
+    """The application as the start makes it."""
+    return application()
 
 
 def test_a_yes_no_question_says_ja_and_nej(qtbot, qapp, started):
