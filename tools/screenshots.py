@@ -5,9 +5,9 @@ It starts the real application start-up path (app.main.main(["--demo"])) on a fr
 in a temporary data directory, logs in as the demo receptionist, drives the main window the way a
 receptionist would and saves PNGs into docs/screenshots/.
 
-``--laptop NAME [--dark]`` instead takes the main window with a person card and the registration wizard as a
-laptop shows them (issue 14 §5: every window fits and reads), as huvudfonster-NAME.png and
-registrering-NAME.png:
+``--laptop NAME [--dark]`` instead takes the main window with a person card, the registration wizard and the
+till as a laptop shows them (issue 14 §5: every window fits and reads), as huvudfonster-NAME.png,
+registrering-NAME.png and kassa-NAME.png:
 
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py --laptop 1280x800
     QT_SCALE_FACTOR=1.5 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py \
@@ -194,6 +194,15 @@ def laptop_wizard(win, name):
         print(f"wizard {wizards[0].width()}×{wizards[0].height()}", file=sys.stderr)
         save(wizards[0], f"registrering-{name}.png")
         wizards[0].done(0)
+    win.show_till()
+    later(1500, lambda: laptop_till(win, name))
+
+
+def laptop_till(win, name):
+    till = win.till_window
+    print(f"till {till.width()}×{till.height()}", file=sys.stderr)
+    save(till, f"kassa-{name}.png")
+    till.close()
     finish(win)
 
 
