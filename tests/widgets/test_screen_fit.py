@@ -254,10 +254,29 @@ def membership_card(services):
     return register_person_actions(services)[menus.NYTT_MEDLEMSKORT](MenuTarget(person))
 
 
+def new_preorder(services):
+    from app.queries.catalog import main_products
+    from wizards.pages.forbestallningar import NewPreOrderDialog
+
+    cat = builders.build_catalog(services.core)
+    with services.core.sessions() as s:
+        items = main_products(s, cat.org_list)
+    return NewPreOrderDialog(None, organisation_name="Företag AB", products=items, person=builders.person_data(),
+                             today=builders.TODAY)
+
+
+def let_in(services):
+    from widgets.checkin_banner import LetInDialog
+
+    parent = QWidget()
+    services.extra["_parent"] = parent  # kept alive with the test
+    return LetInDialog(parent, services, 1, "Abonnemanget är fryst t.o.m. 2026-12-31 (Sjukdom).")
+
+
 WINDOWS = [main_window, main_window_with_person, till, day_overview, settings_routines, settings_global, products,
            product_editor, severities, freeze_reasons, desk_settings, login, crash, desks, preorder_admin,
            preorder_import, preorder_add, cash, cancel_order, credit_reason, registration, org_registration,
-           membership_card] + [_subscription_wizard(code) for code in (
+           membership_card, new_preorder, let_in] + [_subscription_wizard(code) for code in (
                "sag_upp", "debitera", "frys", "tina_upp", "forlang_frysning", "overlat")]
 
 
