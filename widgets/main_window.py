@@ -10,10 +10,10 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QRunnable, QSize, QThreadPool, QTimer, Qt
+from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea,
+                               QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from app.context import Actor, Core
 from app.errors import UserError
@@ -49,6 +49,58 @@ class WelcomePage(QWidget):
         set_muted(text)  # dimmed, and readable in a dark theme
         layout.addWidget(text)
         layout.addStretch(2)
+
+
+def mnemonic(text: str) -> str | None:
+    """The Alt letter of a text ("&Kund" -> "k"; "&&" is a plain ampersand)."""
+    i = 0
+    while i < len(text) - 1:
+        if text[i] == "&":
+            if text[i + 1] != "&":
+                return text[i + 1].lower()
+            i += 1
+        i += 1
+    return None
+
+
+class MenuLetters(QObject):
+    """Alt+letter of a menu in the main window's menu bar opens that menu, whatever the card shows: the card's
+    tabs and fields use letters too (Alt+K opened the tab Marknad, not the Kund menu). It takes the key before
+    Qt's shortcut map can choose a card widget, for widgets in this window only (wizards and the till have
+    their own letters)."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        QApplication.instance().installEventFilter(self)
+
+    def _menu_action(self, event) -> QAction | None:
+        if event.modifiers() != Qt.KeyboardModifier.AltModifier or not 0x20 < event.key() < 0x100:
+            return None
+        letter = chr(event.key()).lower()
+        for action in self.window.menuBar().actions():
+            if action.isVisible() and action.isEnabled() and mnemonic(action.text()) == letter:
+                return action
+        return None
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) or not isinstance(watched, QWidget) \
+                or watched.window() is not self.window or isinstance(watched, QMenu):
+            return False
+        action = self._menu_action(event)
+        if action is None:
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # no shortcut (a card tab's letter) fires: the key press comes to us instead
+            return True
+        self.window.menuBar().setActiveAction(action)
+        return True
+
+    def stop(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
 
 class _OutboxJob(QRunnable):
@@ -156,6 +208,7 @@ class MainWindow(QMainWindow):
 
         self.reader_status = QLabel("")
         self._build_menus()
+        self.menu_letters = MenuLetters(self)
         self.statusBar().addPermanentWidget(self.reader_status)
         self.statusBar().addPermanentWidget(QLabel(self._database_label()))
         self.bus.open_person.connect(self.open_person)
@@ -489,6 +542,7 @@ class MainWindow(QMainWindow):
         self.info_box(self, "Loggfil", f"Loggfilen finns här:\n{self.log_path or 'ingen loggfil'}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.menu_letters.stop()
         if self.nightly_runner is not None:
             self.nightly_runner.wait()  # the job's one transaction finishes (or rolls back) before the window goes
         self.outbox_timer.stop()
