@@ -61,5 +61,6 @@ def test_alt_letter_opens_the_menu_not_the_cards_tab(qtbot, window, where):
         popup = QApplication.activePopupWidget()
         assert popup.title().replace("&", "") == title, letter
         assert tabs.currentIndex() == current  # the card's tab did not change
+        assert window.search_panel.search_edit.text() == ""  # and nothing was typed
         popup.close()
         qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=WAIT_MS)
