@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QRect, QSettings, QSize
+from PySide6.QtCore import QRect, QSettings, QSize, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
 from tests.app import builders
@@ -65,6 +65,9 @@ def check_fits(qtbot, window: QWidget) -> None:
     frame = frame_size(window)
     assert window.width() + frame.width() <= LAPTOP.width() and window.height() + frame.height() <= LAPTOP.height()
     assert LAPTOP.contains(window.frameGeometry().topLeft())
+    for pool in window.findChildren(QThreadPool):  # the window's loading work ends before the window goes
+        pool.waitForDone()
+    qtbot.wait(10)
 
 
 def main_window(services):
