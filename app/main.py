@@ -61,7 +61,7 @@ def resolve_url(args: argparse.Namespace, desk_url: str = "") -> str:
 def open_core(url: str, clock: Clock, desk: str = "Kassa 1", till_enabled: bool = True) -> Core:
     from db.engine import make_session_factory
     from db.migrate import open_database
-    from db.seed import ensure_reference_data
+    from app.seeding.reference import ensure_reference_data
     from sqlalchemy.orm import Session
 
     def seed(conn) -> None:
@@ -74,7 +74,7 @@ def open_core(url: str, clock: Clock, desk: str = "Kassa 1", till_enabled: bool 
 
 
 def seed_demo_if_empty(core: Core) -> None:
-    from db.demo import seed_demo
+    from app.seeding.demo import seed_demo
 
     with core.write_session() as session, session.begin():
         seed_demo(session, core.clock.today(), core.clock.now())
