@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None,
         finally:
             core.engine.dispose()
     if start_window is None:  # a caller of app.main alone (a script, a test) asked for the window
-        return report_startup_error(UserError(
-            "Inget fönster", "Den här starten saknar fönster. Starta programmet reception, "
-            "eller ange ett kommando (reception --help)."), show_error)
+        err = UserError("Den här starten saknar fönster. Starta programmet reception, "
+                        "eller ange ett kommando (reception --help).")
+        err.title = "Inget fönster"
+        return report_startup_error(err, show_error)
     return start_window(args, clock, show_error)
