@@ -333,7 +333,7 @@ def test_severities_with_chip_preview_save_and_the_person_card_follows(qtbot, wi
     from sqlalchemy import select
 
     from db.models import DeviationType
-    from db.seed import DEVIATION_TYPES
+    from app.seeding.reference import DEVIATION_TYPES
     from widgets.person_card import PersonCardWidget
     from widgets.person_tabs import SEVERITY_COLOURS
 
