@@ -15,7 +15,7 @@ from app.queries.outbox import CHANNEL_TEXT, STATUS_TEXT, OutboxRow, outbox_coun
 from app.rights import SYSTEM_SETTINGS
 from app.routines.outbox_admin import ChangeOutboxMessage, OutboxCommand
 from widgets.receipt import local_time_text
-from wizards.base import make_error_label, set_message
+from widgets.field_messages import make_error_label, set_message
 
 FILTER_CHOICES = (("vantar", "Väntar"), ("misslyckad", "Misslyckade"), ("skickad", "Skickade"), (None, "Alla"))
 COLUMNS = ("Kanal", "Mottagare", "Ämne", "Status", "Försök", "Skapat", "Nästa försök / skickat", "Orsak")
