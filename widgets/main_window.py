@@ -267,6 +267,7 @@ class MainWindow(QMainWindow):
         from app.settings import ROUTINES_PAGE
         from widgets.admin_products import ProductsDialog
         from widgets.admin_reasons import FreezeReasonsDialog
+        from widgets.admin_register import RegisterImportDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
 
@@ -278,6 +279,7 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Personstatustyper…", lambda: SeveritiesDialog(self.services, self)),
             (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "&Lokalt register…", lambda: RegisterImportDialog(self.services, self)),
         ]
         self.admin_actions: dict[str, QAction] = {}
         for right, title, make in entries:
