@@ -67,8 +67,7 @@ def _fail(message: str) -> int:
     return EXIT_REFUSED
 
 
-def cli_actor(core: Core, username: str) -> Actor:
-    """The Reception user running a command (--user, default the operating-system login name)."""
+def _actor(core: Core, username: str) -> Actor:
     from db.models import User
 
     with core.sessions() as session:
@@ -111,7 +110,7 @@ def run(args: argparse.Namespace, core: Core) -> int:
 
 def _import(args: argparse.Namespace, core: Core) -> int:
     try:
-        actor = cli_actor(core, args.user or getpass.getuser())
+        actor = _actor(core, args.user or getpass.getuser())
         org_id, org_label, product_id = _organisation_and_product(core, args.org, args.product)
         preview = read_preorder_file(args.file, today=core.clock.today())
     except UserError as err:
