@@ -10,7 +10,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QRunnable, QThreadPool, QTimer, Qt
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -46,22 +46,31 @@ class WelcomePage(QWidget):
         layout.addStretch(2)
 
 
-class _OutboxJob(QRunnable):
-    """Sends due e-mail from the outbox on a pool thread (never on the UI thread)."""
+class _OutboxRelay(QObject):
+    sms_notice = Signal(str)  # "" = nothing to say
 
-    def __init__(self, core: Core) -> None:
+
+class _OutboxJob(QRunnable):
+    """Sends due e-mail and SMS from the outbox on a pool thread (never on the UI thread), then hands
+    the SMS notice (app.jobs.sms.sms_notice) to the status bar."""
+
+    def __init__(self, core: Core, relay: _OutboxRelay | None = None) -> None:
         super().__init__()
-        self.core = core
+        self.core, self.relay = core, relay
 
     def run(self) -> None:
-        from app.jobs.outbox import send_due, smtp_from_settings
+        from app.jobs.outbox import send_queued
 
         try:
-            transport = smtp_from_settings(self.core)
-            if transport is not None:
-                send_due(self.core, email=transport, sms=None)
+            _report, notice = send_queued(self.core)
         except Exception:  # the next tick tries again; nothing is lost, the messages stay queued
             log.exception("Outbox run failed")
+            return
+        if self.relay is not None:
+            try:
+                self.relay.sms_notice.emit(notice or "")
+            except RuntimeError:  # the window closed while the job ran
+                pass
 
 
 def _register_actions(services: UiServices) -> None:
@@ -141,7 +150,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.reader_status = QLabel("")
+        self.sms_status = QLabel("")  # SMS waiting because no provider is set, or why the last one failed
+        self.sms_status.setStyleSheet("color: #b00020;")
+        self.sms_status.hide()
+        self.outbox_relay = _OutboxRelay(self)
+        self.outbox_relay.sms_notice.connect(self.show_sms_notice)
         self._build_menus()
+        self.statusBar().addPermanentWidget(self.sms_status)
         self.statusBar().addPermanentWidget(self.reader_status)
         self.statusBar().addPermanentWidget(QLabel(self._database_label()))
         self.bus.open_person.connect(self.open_person)
@@ -156,6 +171,7 @@ class MainWindow(QMainWindow):
         self.outbox_timer.setInterval(OUTBOX_INTERVAL_MS)
         self.outbox_timer.timeout.connect(self.send_outbox)
         self.outbox_timer.start()
+        self._check_sms_provider(settings)
         from widgets.offline_banner import install_offline_banner
 
         self.offline_banner = install_offline_banner(self)
@@ -196,6 +212,22 @@ class MainWindow(QMainWindow):
         settings = self._settings()
         self._show_title(settings)
         self._apply_switches(settings)
+        self._check_sms_provider(settings)
+
+    def _check_sms_provider(self, settings) -> None:
+        """At once, without the network: SMS waiting while no provider is set. With a provider the
+        outbox run (timer) says whether they leave."""
+        if settings.sms_provider == "ingen":
+            from app.jobs.sms import sms_notice
+
+            self.show_sms_notice(sms_notice(self.services.core, None) or "")
+        elif self.sms_status.text().startswith("SMS väntar – ingen"):
+            self.show_sms_notice("")
+
+    def show_sms_notice(self, text: str) -> None:
+        self.sms_status.setText(text)
+        self.sms_status.setToolTip(text)
+        self.sms_status.setVisible(bool(text))
 
     def _show_title(self, settings=None) -> None:
         settings = settings or self._settings()
@@ -406,7 +438,7 @@ class MainWindow(QMainWindow):
             self.person_card.reload()
 
     def send_outbox(self) -> None:
-        QThreadPool.globalInstance().start(_OutboxJob(self.services.core))
+        QThreadPool.globalInstance().start(_OutboxJob(self.services.core, self.outbox_relay))
 
     def edit_desk_settings(self) -> None:
         from widgets.desk_settings import DeskSettingsDialog
