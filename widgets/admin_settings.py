@@ -488,7 +488,9 @@ class GlobalSettingsDialog(SettingsDialog):
     def before_save(self) -> None:
         from app.errors import ValidationError
 
-        if self.sms_password_edit.text() and not self._sms_account()[0]:
+        # With a provider chosen, Spara itself refuses an empty user name at its field.
+        if self.sms_password_edit.text() and not self._sms_account()[0] \
+                and self.editors["sms_provider"].get() == "ingen":
             raise ValidationError("Ange API-användarnamnet som lösenordet hör till.", field="sms_password")
 
     def after_save(self) -> None:
