@@ -111,6 +111,7 @@ OPTIONS: tuple[Option, ...] = (
            help="På: ett personnummer som inte är kund slås upp och visas under fliken Personuppslagning. "
                 "Gäller från nästa inloggning.", **_G),
     Option("person_lookup_provider", "Källa för personuppslagning", "choice", "register", _LOOKUP,
+           help="Lokalt register fylls med ett utdrag under Inställningar > Lokalt register….",
            choices=(("register", "Lokalt register"), ("http", "Tjänst (http)")), **_G),
     Option("person_lookup_url", "Adress till tjänsten (http)", "text", "", _LOOKUP,
            help="Behövs bara för källan Tjänst (http).", maximum=500, **_G),

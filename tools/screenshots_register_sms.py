@@ -58,7 +58,8 @@ def later(ms, fn):
 
 
 def window():
-    wins = [w for w in QApplication.instance().topLevelWidgets() if w.__class__.__name__ == "MainWindow" and w.isVisible()]
+    wins = [w for w in QApplication.instance().topLevelWidgets()
+            if w.__class__.__name__ == "MainWindow" and w.isVisible()]
     return wins[0] if wins else None
 
 

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from app.domain.csv_file import (DELIMITER_LABELS, ENCODING_LABELS, MAX_FILE_BYTES, MSG_DOCX, MSG_ODS, MSG_PDF,  # noqa: F401
-                                 MSG_XLS, MSG_XLSX, MSG_ZIP, CsvShape, binary_message, empty_message, has_line_break,
-                                 read_csv_text, read_file_bytes, trim_trailing_empty)
+from app.domain.csv_file import (  # noqa: F401 - the MSG_* and labels are this module's API too
+    DELIMITER_LABELS, ENCODING_LABELS, MAX_FILE_BYTES, MSG_DOCX, MSG_ODS, MSG_PDF, MSG_XLS, MSG_XLSX, MSG_ZIP, CsvShape,
+    binary_message, empty_message, has_line_break, read_csv_text, read_file_bytes, trim_trailing_empty)
 from app.domain.inputs import ascii_key, has_letter, is_email, text_problem
 from app.domain.personnummer import looks_like_personnummer, parse_personnummer
 from app.errors import ValidationError

@@ -33,7 +33,8 @@ class Elks(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0))
         form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode("utf-8")))
         auth = self.headers.get("Authorization", "")
-        user, _, password = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":") if auth else ("", "", "")
+        decoded = base64.b64decode(auth.removeprefix("Basic ")).decode() if auth else ":"
+        user, _, password = decoded.partition(":")
         type(self).received.append({"path": self.path, "user": user, "password": password,
                                     "content_type": self.headers.get("Content-Type"), **form})
         code, text = type(self).answer

@@ -61,7 +61,8 @@ def test_preview_then_import_through_the_menu_replaces_the_register(qtbot, windo
     assert rows[2] == ["4", "19670315-1230", "Hemlig Person", "(visas inte: skyddad identitet)", "ja", ""]
     assert rows[3][0] == "5" and rows[3][5].startswith("Personnumret är felaktigt (kontrollsiffran")
     assert rows[4][5] == "Samma person finns redan på rad 2"
-    assert rows[6][5] == "Postnumret ska ha fem siffror, t.ex. 114 55; Kolumnen skyddad ska vara ja eller nej (eller tom)"
+    assert rows[6][5] == ("Postnumret ska ha fem siffror, t.ex. 114 55; "
+                          "Kolumnen skyddad ska vara ja eller nej (eller tom)")
     assert dialog.model.index(3, 1).data(Qt.ItemDataRole.ForegroundRole).name() == "#b00020"
     assert dialog.model.index(0, 1).data(Qt.ItemDataRole.ForegroundRole) is None
     assert dialog.import_button.text() == "Importera 3 giltiga rader" and dialog.import_button.isEnabled()
