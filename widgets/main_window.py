@@ -220,7 +220,12 @@ class MainWindow(QMainWindow):
         if settings.sms_provider == "ingen":
             from app.jobs.sms import sms_notice
 
-            self.show_sms_notice(sms_notice(self.services.core, None) or "")
+            try:
+                text = sms_notice(self.services.core, None) or ""
+            except Exception:  # e.g. the connection is lost: the next outbox run says it instead
+                log.warning("The SMS notice could not be read", exc_info=True)
+                return
+            self.show_sms_notice(text)
         elif self.sms_status.text().startswith("SMS väntar – ingen"):
             self.show_sms_notice("")
 

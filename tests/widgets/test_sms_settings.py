@@ -177,3 +177,25 @@ def test_a_refusing_provider_is_shown_in_the_status_bar_with_its_reason(qtbot, w
         "SMS väntar (1 meddelande) – senaste försöket misslyckades: SMS-leverantören godtog inte "
         "API-användarnamnet eller lösenordet (401 Authorization required).")
     assert state(sqlite_core, mid)[:2] == ("vantar", 1)  # kept, tried again later
+
+
+def test_an_api_password_needs_its_user_name_and_a_failing_keyring_is_said_at_the_field(
+        qtbot, sqlite_core, make_actor, tmp_path, monkeypatch):
+    import sys
+    import types
+
+    def broken(*_a):
+        raise RuntimeError("no backend")
+
+    monkeypatch.setitem(sys.modules, "keyring", types.SimpleNamespace(get_password=lambda *a: None,
+                                                                      set_password=broken))
+    dialog = make_dialog(qtbot, sqlite_core, make_actor, tmp_path)
+    dialog.sms_password_edit.setText("API-LÖSEN-123")  # no provider, no user name
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.errors["sms_password"].text() == "Ange API-användarnamnet som lösenordet hör till."
+    assert settings_rows(sqlite_core) == {}
+    fill_sms(dialog, "https://api.46elks.com/a1/sms")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert dialog.errors["sms_password"].text().startswith("API-lösenordet kunde inte sparas i datorns nyckelring")
+    assert '"46elks"' in settings_rows(sqlite_core)["sms_provider"]  # the other settings are saved, as it says
