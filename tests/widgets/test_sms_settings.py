@@ -13,8 +13,7 @@ from app.jobs.sms import sms_from_settings
 from app.settings import load_settings
 from tests.app.test_sms import elks, free_url, queue_sms, state  # noqa: F401 - fixture
 from tests.widgets.test_admin_global_settings import keyring_store, make_dialog  # noqa: F401 - fixture
-from tests.widgets.test_admin_settings import (admin_services, audit_rows, open_entry, settings_rows,  # noqa: F401
-                                               user_id, window_for)
+from tests.widgets.test_admin_settings import audit_rows, open_entry, settings_rows, user_id, window_for  # noqa: F401
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
                                        r"This plugin does not support raise\(\)")
