@@ -47,12 +47,13 @@ class WelcomePage(QWidget):
 
 
 class _OutboxSignals(QObject):
-    status = Signal(str)  # the outbox line for the status bar (empty: nothing needs attention)
+    status = Signal(str)  # the e-mail line for the status bar (empty: nothing needs attention)
+    sms_notice = Signal(str)  # the SMS line (app.jobs.sms.sms_notice; "" = nothing to say)
 
 
 class _OutboxJob(QRunnable):
-    """Sends due e-mail from the outbox on a pool thread (never on the UI thread), then says in the
-    status bar when mail waits because no server is set, or when sending fails."""
+    """Sends due e-mail and SMS from the outbox on a pool thread (never on the UI thread), then says in
+    the status bar when messages wait because no server / provider is set here, or when sending fails."""
 
     def __init__(self, core: Core, signals: _OutboxSignals | None = None) -> None:
         super().__init__()
@@ -61,19 +62,27 @@ class _OutboxJob(QRunnable):
 
     def run(self) -> None:
         from app.jobs.outbox import send_due, smtp_from_settings
+        from app.jobs.sms import sms_from_settings, sms_notice
         from app.queries.outbox import outbox_summary, status_text
 
         try:
-            transport = smtp_from_settings(self.core)
-            if transport is not None:
-                send_due(self.core, email=transport, sms=None)
-            if self.signals is not None:
-                with self.core.sessions() as session:
-                    summary = outbox_summary(session)
-                self.signals.status.emit(status_text(summary, email_configured=transport is not None,
-                                                     sms_configured=False))
+            email, sms = smtp_from_settings(self.core), sms_from_settings(self.core)
+            if email is not None or sms is not None:
+                send_due(self.core, email=email, sms=sms)
+            if self.signals is None:
+                return
+            with self.core.sessions() as session:
+                summary = outbox_summary(session)
+            mail_text = status_text(summary, email_configured=email is not None)
+            notice = sms_notice(self.core, sms) or ""
         except Exception:  # the next tick tries again; nothing is lost, the messages stay queued
             log.exception("Outbox run failed")
+            return
+        try:
+            self.signals.status.emit(mail_text)
+            self.signals.sms_notice.emit(notice)
+        except RuntimeError:  # the window closed while the job ran
+            pass
 
 
 def _register_actions(services: UiServices) -> None:
@@ -153,13 +162,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.reader_status = QLabel("")
-        self.outbox_status = QLabel("")
+        self.outbox_status = QLabel("")  # e-mail waiting for a server, failing, or given up
         self.outbox_status.setObjectName("outbox_status")
         self.outbox_status.setWordWrap(False)
+        self.sms_status = QLabel("")  # SMS waiting because no provider is set, or why the last one failed
+        self.sms_status.setStyleSheet("color: #b00020;")
+        self.sms_status.hide()
         self.outbox_signals = _OutboxSignals(self)
         self.outbox_signals.status.connect(self._show_outbox_status)
+        self.outbox_signals.sms_notice.connect(self.show_sms_notice)
         self._build_menus()
         self.statusBar().addPermanentWidget(self.outbox_status)
+        self.statusBar().addPermanentWidget(self.sms_status)
         self.statusBar().addPermanentWidget(self.reader_status)
         self.statusBar().addPermanentWidget(QLabel(self._database_label()))
         self.bus.open_person.connect(self.open_person)
@@ -175,6 +189,7 @@ class MainWindow(QMainWindow):
         self.outbox_timer.timeout.connect(self.send_outbox)
         self.outbox_timer.start()
         QTimer.singleShot(3000, self.send_outbox)  # say soon after start when mail waits for a server
+        self._check_sms_provider(settings)
         from widgets.offline_banner import install_offline_banner
 
         self.offline_banner = install_offline_banner(self)
@@ -215,6 +230,27 @@ class MainWindow(QMainWindow):
         settings = self._settings()
         self._show_title(settings)
         self._apply_switches(settings)
+        self._check_sms_provider(settings)
+
+    def _check_sms_provider(self, settings) -> None:
+        """At once, without the network: SMS waiting while no provider is set. With a provider the
+        outbox run (timer) says whether they leave."""
+        if settings.sms_provider == "ingen":
+            from app.jobs.sms import sms_notice
+
+            try:
+                text = sms_notice(self.services.core, None) or ""
+            except Exception:  # e.g. the connection is lost: the next outbox run says it instead
+                log.warning("The SMS notice could not be read", exc_info=True)
+                return
+            self.show_sms_notice(text)
+        elif self.sms_status.text().startswith("SMS väntar – ingen"):
+            self.show_sms_notice("")
+
+    def show_sms_notice(self, text: str) -> None:
+        self.sms_status.setText(text)
+        self.sms_status.setToolTip(text)
+        self.sms_status.setVisible(bool(text))
 
     def _show_title(self, settings=None) -> None:
         settings = settings or self._settings()
@@ -287,6 +323,7 @@ class MainWindow(QMainWindow):
         from app.settings import ROUTINES_PAGE
         from widgets.admin_products import ProductsDialog
         from widgets.admin_reasons import FreezeReasonsDialog
+        from widgets.admin_register import RegisterImportDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
         from widgets.outbox_view import OutboxDialog
@@ -299,6 +336,7 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Personstatustyper…", lambda: SeveritiesDialog(self.services, self)),
             (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "&Lokalt register…", lambda: RegisterImportDialog(self.services, self)),
             (None, "&E-post och SMS…", lambda: OutboxDialog(self.services, self)),
         ]
         self.admin_actions: dict[str, QAction] = {}

@@ -21,15 +21,27 @@ FILTER_CHOICES = (("vantar", "Väntar"), ("misslyckad", "Misslyckade"), ("skicka
 COLUMNS = ("Kanal", "Mottagare", "Ämne", "Status", "Försök", "Skapat", "Nästa försök / skickat", "Orsak")
 
 
-def transport_state(core) -> tuple[bool, bool]:
-    """(e-mail can be sent from this desk, sms can be sent from this desk)."""
+def transport_state(core) -> tuple[bool, str]:
+    """(e-mail can be sent from this desk, what to say about sms here)."""
     from app.jobs.outbox import smtp_from_settings
+    from app.jobs.sms import NO_PASSWORD, sms_from_settings
+    from app.settings import load_settings
 
     try:
         email = smtp_from_settings(core) is not None
     except Exception:  # a keyring that does not answer: the view says mail waits, never crashes
         email = False
-    return email, False
+    try:
+        sms = sms_from_settings(core) is not None
+    except Exception:
+        sms = False
+    if sms:
+        return email, "SMS skickas härifrån."
+    with core.sessions() as session:
+        provider = load_settings(session).sms_provider
+    if provider == "ingen":
+        return email, "Ingen SMS-leverantör är inställd – sms väntar (Inställningar > Inställningar…)."
+    return email, NO_PASSWORD.replace("SMS väntar – ", "SMS väntar: ") + "."
 
 
 class OutboxDialog(QDialog):
@@ -105,12 +117,11 @@ class OutboxDialog(QDialog):
         self.table.setFocus()
 
     @staticmethod
-    def _state_text(email: bool, sms: bool) -> str:
+    def _state_text(email: bool, sms: str) -> str:
         mail = ("E-post skickas härifrån." if email else
                 "Ingen e-postserver är inställd för den här datorn – e-post väntar tills en server anges i "
                 "Inställningar > Inställningar… (och lösenordet finns på datorn).")
-        text = "SMS skickas härifrån." if sms else "Ingen sms-leverantör är inställd – sms väntar."
-        return f"{mail} {text}"
+        return f"{mail} {sms}"
 
     def _fill_filter(self) -> None:
         with self.services.core.sessions() as session:

@@ -34,7 +34,7 @@ class OutboxRow:
 class OutboxSummary:
     waiting: dict[str, int]  # channel → messages waiting (due or later)
     failed: int  # given up
-    last_error: str | None  # the newest reason among the messages still waiting to be tried again
+    last_error: str | None  # the newest reason among the e-mails still waiting to be tried again
 
 
 def outbox_rows(session: Session, status: str | None = None, *, limit: int = 500) -> list[OutboxRow]:
@@ -60,20 +60,20 @@ def outbox_summary(session: Session) -> OutboxSummary:
     waiting = dict(session.execute(select(M.channel, func.count()).where(M.status == "vantar")
                                    .group_by(M.channel)).all())
     failed = session.scalar(select(func.count()).select_from(M).where(M.status == "misslyckad")) or 0
-    last_error = session.scalar(select(M.last_error).where(M.status == "vantar", M.last_error.is_not(None))
+    last_error = session.scalar(select(M.last_error).where(M.channel == "epost", M.status == "vantar",
+                                                           M.last_error.is_not(None))
                                 .order_by(M.next_attempt_at.desc(), M.id.desc()).limit(1))
     return OutboxSummary(waiting, int(failed), last_error)
 
 
-def status_text(summary: OutboxSummary, *, email_configured: bool, sms_configured: bool) -> str:
-    """One line for the status bar: empty when nothing needs anyone's attention."""
+def status_text(summary: OutboxSummary, *, email_configured: bool) -> str:
+    """The e-mail line for the status bar, empty when nothing needs anyone's attention. SMS have a line
+    of their own (app.jobs.sms.sms_notice: no provider, no password on this PC, the provider's answer)."""
     parts = []
-    mail, sms = summary.waiting.get("epost", 0), summary.waiting.get("sms", 0)
+    mail = summary.waiting.get("epost", 0)
     if mail and not email_configured:
         parts.append(f"{mail} e-post väntar – ingen e-postserver är inställd (Inställningar > Inställningar…)")
-    if sms and not sms_configured:
-        parts.append(f"{sms} sms väntar – ingen sms-leverantör är inställd")
-    if summary.last_error and ((mail and email_configured) or (sms and sms_configured)):
+    if mail and email_configured and summary.last_error:
         reason = summary.last_error if len(summary.last_error) <= 120 else summary.last_error[:117] + "…"
         parts.append(f"Utskicket misslyckas: {reason}")
     if summary.failed:

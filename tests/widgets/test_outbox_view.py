@@ -128,15 +128,16 @@ def test_without_the_right_the_routine_refuses_and_writes_nothing(core, receptio
 
 def test_the_status_line_says_what_waits_and_why(core):
     with core.sessions() as s:
-        assert status_text(outbox_summary(s), email_configured=False, sms_configured=False) == ""
+        assert status_text(outbox_summary(s), email_configured=False) == ""
     queue(core), queue(core, channel="sms", recipient="+46701234567")
+    queue(core, status="misslyckad", attempts=8, error="550 nej")
     with core.sessions() as s:
         summary = outbox_summary(s)
-    assert status_text(summary, email_configured=False, sms_configured=False) == (
+    assert status_text(summary, email_configured=False) == (
         "1 e-post väntar – ingen e-postserver är inställd (Inställningar > Inställningar…) · "
-        "1 sms väntar – ingen sms-leverantör är inställd")
-    assert status_text(summary, email_configured=True, sms_configured=False) == (
-        "1 sms väntar – ingen sms-leverantör är inställd")
+        "1 meddelande kunde inte skickas (Inställningar > E-post och SMS…)")
+    assert status_text(summary, email_configured=True) == (
+        "1 meddelande kunde inte skickas (Inställningar > E-post och SMS…)")
 
 
 # -- the dialog and the status bar, through the real main window --------------------------------------------
