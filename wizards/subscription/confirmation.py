@@ -1,9 +1,9 @@
 """The freeze confirmation ("Bekräftelse på frysning", SPEC §6) as a PDF, drawn by Qt.
 
 The same facts as the e-mail text (``app.routines.subscriptions.freeze.confirmation_text``):
-a QTextDocument onto a QPdfWriter, A4, like the till's receipt (widgets/receipt.py). Needs a
-QGuiApplication (fonts). ``write_confirmation`` stores it under the user data directory, where
-"Skriv ut bekräftelse" opens it for printing.
+a ``PrintDocument`` (widgets/printing.py), A4, printed and attached as PDF from the same HTML.
+Needs a QGuiApplication (fonts). After Slutför, "Skriv ut bekräftelse" prints the document that
+was saved with the freeze; ``write_confirmation`` keeps its PDF under the user data directory.
 """
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
-
 from app.routines.subscriptions import FreezePreview
+from widgets.printing import PrintDocument, pdf_bytes
 from wizards.subscription.pages.table import after_text
 
-RESOLUTION = 300
 MARGIN_MM = 20
 CONFIRMATION_DIR = "frysbekraftelser"
 
@@ -47,29 +44,15 @@ def confirmation_html(preview: FreezePreview, product_name: str, club_name: str,
     return "".join(parts)
 
 
+def confirmation_document(preview: FreezePreview, product_name: str, club_name: str, today: date) -> PrintDocument:
+    """The confirmation to print and attach: the same document on paper and in the PDF."""
+    return PrintDocument(f"Bekräftelse på frysning – {preview.customer_name}",
+                         confirmation_html(preview, product_name, club_name, today), club_name, font_pt=11,
+                         margin_mm=MARGIN_MM)
+
+
 def render_confirmation_pdf(preview: FreezePreview, product_name: str, club_name: str, today: date) -> bytes:
-    document = QTextDocument()
-    font = QFont()
-    font.setPointSizeF(11)
-    document.setDefaultFont(font)
-    document.setDocumentMargin(0)
-    document.setHtml(confirmation_html(preview, product_name, club_name, today))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(RESOLUTION)
-    writer.setTitle(f"Bekräftelse på frysning – {preview.customer_name}")
-    writer.setCreator(club_name)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter)
-    document.documentLayout().setPaintDevice(writer)
-    document.setTextWidth(writer.pageLayout().paintRectPixels(RESOLUTION).width())
-    painter = QPainter(writer)
-    document.drawContents(painter)
-    painter.end()
-    buffer.close()
-    return bytes(data.data())
+    return pdf_bytes(confirmation_document(preview, product_name, club_name, today))
 
 
 def write_confirmation(user_data_dir: Path, subscription_id: int, start: date, pdf: bytes) -> Path:
