@@ -156,9 +156,10 @@ def print_with_dialog(parent: QWidget | None, doc: PrintDocument, printer_name: 
 
 def print_direct(doc: PrintDocument, printer_name: str) -> str | None:
     """Print on the named printer without a dialog; None when printed, else the Swedish reason it was not."""
+    if printer_name not in available_printers():
+        return NO_PRINTER.format(name=printer_name)
     printer = new_printer(printer_name)
-    if not printer.isValid() or (printer.outputFormat() == QPrinter.OutputFormat.NativeFormat
-                                 and printer_name not in available_printers()):
+    if not printer.isValid():
         return NO_PRINTER.format(name=printer_name)
     if print_document(doc, printer) == 0:
         log.warning("printing %r on %r failed", doc.title, printer_name)

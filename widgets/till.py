@@ -404,6 +404,7 @@ class TillWindow(QWidget):
         self.print_button.setShortcut(QKeySequence("Ctrl+P"))
         self.print_button.setMinimumHeight(44)
         self.print_button.setStyleSheet("font-size: 11pt; font-weight: 600;")
+        self.print_button.setAutoDefault(True)  # Enter on the focused button prints, as Space does
         self.print_button.clicked.connect(self.print_receipt)
         self.save_pdf_button = QPushButton("Spara som P&DF…")
         self.save_pdf_button.setMinimumHeight(44)
