@@ -433,3 +433,26 @@ def test_screenshots_of_the_question_and_the_paid_state(qtbot, till, services, r
     wait_idle(qtbot, till)
     assert grabbed == [True]
     assert till.grab().save(str(shots.path("kassa-efter-betalning.png")))
+
+
+# --------------------------------------------------------------------------
+# §4 Printing an invoice from the person card's Fakturor tab
+# --------------------------------------------------------------------------
+
+from tests.widgets.test_person_card_invoices import customer, errors, make_card, shown_card  # noqa: E402,F401
+
+
+def test_fakturor_skriv_ut_prints_the_invoice_through_the_print_dialog(qtbot, make_card, customer, printers):
+    tab = shown_card(make_card, customer["person"]).invoices_tab
+    assert not tab.print_button.isEnabled()  # no invoice chosen
+    tab.select_invoice(700003)
+    assert tab.print_button.isEnabled()
+    titles: list[str] = []
+    answer_print_dialog(True, titles)
+    qtbot.mouseClick(tab.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(printers.printed()) == 1, timeout=5000)
+    assert titles == ["Skriv ut – Faktura 700003"]
+    text = pdf_text(printers.printed()[0])
+    for part in ("Faktura", "700003", "Ingrid Fakturasson", "OCR/referens", "Att betala", "150,00 kr"):
+        assert part in text, part
+    assert tab.message.text() == "Faktura 700003 är utskriven."
