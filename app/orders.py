@@ -17,8 +17,9 @@ Decisions (docs/decisions/till.md):
 * cash is rounded to whole kronor (öresavrundning, `cash_amount`); card, Swish
   and invoice pay the exact amount;
 * Makulera is refused for an order whose routine already changed a subscription
-  (a line carries its subscription_id): `cancel_refusal` says why and names the
-  way back (Faktura, and the routine's counterpart plus Kreditera faktura).
+  (a line carries its subscription_id, or a subscription routine made it):
+  `cancel_refusal` says why and names the way back (Faktura, and the routine's
+  counterpart plus Kreditera faktura).
 """
 from __future__ import annotations
 
@@ -197,6 +198,11 @@ class OrderSummary:
 
 #: The routine that takes a subscription change back, where there is one (for the Makulera refusal).
 UNDO_ROUTINES = {"Uppgradera": "Nedgradera", "Tina upp": "Frys", "Förkorta frysning": "Förläng frysning"}
+#: The subscription routines (SPEC §6; `name` of every SubscriptionRoutine, kept in step by a test): each has changed
+#: the subscription before its order reaches the till, also when no order line names it (Överlåt's fee).
+SUBSCRIPTION_ROUTINES = frozenset({"Säg upp", "Debitera", "Frys", "Tina upp", "Förkorta frysning",
+                                   "Förläng frysning", "Ta bort annan betalare", "Sluta betala för abonnemang",
+                                   "Överlåt", "Uppgradera", "Nedgradera"})
 
 
 def cancel_refusal(session: Session, order_id: int) -> str | None:
@@ -216,10 +222,14 @@ def cancel_refusal(session: Session, order_id: int) -> str | None:
         select(Product.name).join(Subscription, Subscription.product_id == Product.id)
         .join(OrderLine, OrderLine.subscription_id == Subscription.id)
         .where(OrderLine.order_id == order_id).distinct().order_by(Product.name)).all()
-    if not names:
+    if not names and order.routine not in SUBSCRIPTION_ROUTINES:
         return None
-    what = f"abonnemanget {names[0]}" if len(names) == 1 else "abonnemangen " + ", ".join(names[:-1]) + \
-        f" och {names[-1]}"
+    if not names:
+        what = "abonnemanget"
+    elif len(names) == 1:
+        what = f"abonnemanget {names[0]}"
+    else:
+        what = "abonnemangen " + ", ".join(names[:-1]) + f" och {names[-1]}"
     undo = UNDO_ROUTINES.get(order.routine)
     back = (f"ångra den med ”{undo}” på kundkortet, ta betalt med Faktura (F8) och kreditera fakturan under Fakturor."
             if undo else "ta betalt med Faktura (F8) och kreditera fakturan med orsak under kundkortets Fakturor.")

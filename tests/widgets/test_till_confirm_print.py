@@ -276,6 +276,40 @@ def test_routine_layer_refuses_makulera_of_a_debit_order_and_still_cancels_an_or
     assert status_of(sqlite_core, ordinary) == "makulerad"
 
 
+def test_makulera_of_an_overlat_order_is_refused_although_only_the_fee_is_charged(sqlite_core, recep):
+    from datetime import date
+
+    from app.routines.registration_data import AccessData
+    from app.routines.subscriptions import TransferSubscription, TransferSubscriptionRoutine
+
+    cat = b.catalog(sqlite_core)
+    anna, bertil = b.person(sqlite_core, 1), b.person(sqlite_core, 2)
+    card = b.subscription(sqlite_core, anna, cat.card12, price_list_id=cat.ordinarie, start_date=date(2026, 6, 1),
+                          charged_through=date(2027, 5, 31))
+    result = TransferSubscriptionRoutine(sqlite_core).execute(
+        TransferSubscription(card, b.ORDINARIE, receiver_id=bertil, addon_ids=(cat.fee,),
+                             access=AccessData(card_number="5001")), recep)
+    assert b.order_lines(sqlite_core, result.order_id)[0][0] == "Överlåtelseavgift"
+    with pytest.raises(UserError, match="rutinen ”Överlåt” har redan ändrat abonnemanget, och en makulering"):
+        CancelOrderRoutine(sqlite_core).execute(CancelOrder(result.order_id, "Avgiften efterskänks"), recep)
+    assert status_of(sqlite_core, result.order_id) == "oppen" and b.sub(sqlite_core, card)["user_id"] == bertil
+
+
+def test_every_subscription_routine_is_known_to_the_makulera_rule():
+    import app.routines.subscriptions  # noqa: F401 - loads every subscription routine
+    from app.orders import SUBSCRIPTION_ROUTINES
+    from app.routines.subscriptions.common import SubscriptionRoutine
+
+    def concrete(cls):
+        for sub in cls.__subclasses__():
+            if not sub.__name__.startswith("_"):
+                yield sub
+            yield from concrete(sub)
+
+    names = {routine.name for routine in concrete(SubscriptionRoutine)}
+    assert names and names == SUBSCRIPTION_ROUTINES
+
+
 def test_till_shows_makulera_blocked_with_the_reason_for_a_routine_order(qtbot, till, services, recep, person,
                                                                          debit_order, monkeypatch):
     order_id, gym = debit_order

@@ -59,7 +59,7 @@ def render_confirmation_pdf(preview: FreezePreview, product_name: str, club_name
 
 
 def suggested_path(user_data_dir: Path, subscription_id: int, start: date) -> Path:
-    """Where "Spara som PDF…" suggests the confirmation: <user data>/frysbekraftelser/frysbekraftelse-<id>-<start>.pdf."""
+    """Where "Spara som PDF…" suggests it: <user data>/frysbekraftelser/frysbekraftelse-<id>-<start>.pdf."""
     return Path(user_data_dir) / CONFIRMATION_DIR / f"frysbekraftelse-{subscription_id}-{start:%Y%m%d}.pdf"
 
 
