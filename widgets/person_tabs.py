@@ -824,9 +824,11 @@ class InvoicesTab(QWidget):
                 return invoice_details(session, invoice.id)
 
         def printed(details: InvoiceDetails) -> None:
-            document = invoice_document(details)
-            if printing.print_with_dialog(self, document):
-                self._say(f"{invoice_title(details)} {details.invoice_number} är utskriven.")
+            try:
+                if printing.print_with_dialog(self, invoice_document(details)):
+                    self._say(f"{invoice_title(details)} {details.invoice_number} är utskriven.")
+            except printing.PrintFailed as err:
+                self.show_error(UserError(str(err)))
 
         self.reader.run(query, printed, self._failed)
 

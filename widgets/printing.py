@@ -140,8 +140,14 @@ def new_printer(printer_name: str = "") -> QPrinter:
     return printer
 
 
+class PrintFailed(OSError):
+    """The printer could not be started; `str()` is the Swedish message."""
+
+
 def print_with_dialog(parent: QWidget | None, doc: PrintDocument, printer_name: str = "") -> bool:
-    """Show the print dialog for `doc`; True when it was printed, False when the receptionist cancelled."""
+    """Show the print dialog for `doc`; True when it was printed, False when the receptionist cancelled.
+
+    Raises PrintFailed when the chosen printer could not be started."""
     printer = new_printer(printer_name)
     printer.setDocName(doc.title)
     dialog = QPrintDialog(printer, parent)
@@ -151,7 +157,10 @@ def print_with_dialog(parent: QWidget | None, doc: PrintDocument, printer_name: 
             return False
     finally:
         dialog.deleteLater()
-    return print_document(doc, printer) > 0
+    if print_document(doc, printer) == 0:
+        log.warning("printing %r on %r failed", doc.title, printer.printerName())
+        raise PrintFailed(PRINT_FAILED.format(name=printer.printerName() or printer.outputFileName()))
+    return True
 
 
 def print_direct(doc: PrintDocument, printer_name: str) -> str | None:

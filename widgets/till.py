@@ -741,7 +741,12 @@ class TillWindow(QWidget):
         view = self.paid_view
         if view is None:
             return
-        if printing.print_with_dialog(self, view.receipt, self._receipt_printer()[1]):
+        try:
+            printed = printing.print_with_dialog(self, view.receipt, self._receipt_printer()[1])
+        except printing.PrintFailed as err:
+            self.show_status(str(err))
+            return
+        if printed:
             self.show_status(f"Kvittot för order {view.paid.order_number} är utskrivet.")
 
     def save_receipt_pdf(self) -> None:

@@ -369,6 +369,26 @@ def test_skriv_ut_kvitto_prints_the_receipt_through_the_print_dialog(qtbot, till
     assert till.status_label.text() == "Kvittot för order 100001 är utskrivet."
 
 
+@pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints", r"This plugin does not support raise",
+                           r"QPainter::begin\(\): Returned false")
+def test_a_printer_that_cannot_start_is_said_and_the_payment_stands(qtbot, till, services, recep, person, tmp_path,
+                                                                    monkeypatch):
+    def broken(printer_name: str = "") -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "saknas" / "mapp" / "kvitto.pdf"))  # cannot be opened
+        return printer
+
+    monkeypatch.setattr(printing, "new_printer", broken)
+    order_id = charge(services.core, recep, person, FEE)
+    pay_by_card(qtbot, till, services.core, order_id)
+    answer_print_dialog(True)
+    qtbot.mouseClick(till.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "misslyckades" in till.status_label.text(), timeout=5000)
+    assert till.status_label.text().startswith("Utskriften till ")
+    assert status_of(services.core, order_id) == "betald" and till.receipt_box.isVisible()
+
+
 def test_spara_som_pdf_saves_the_stored_receipt(qtbot, till, services, recep, person, tmp_path, monkeypatch):
     order_id = charge(services.core, recep, person, FEE)
     pay_by_card(qtbot, till, services.core, order_id)

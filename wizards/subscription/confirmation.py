@@ -112,7 +112,12 @@ class ConfirmationPrintDialog(QDialog):
         self.message.show()
 
     def print_confirmation(self) -> None:
-        if printing.print_with_dialog(self, self.document):
+        try:
+            printed = printing.print_with_dialog(self, self.document)
+        except printing.PrintFailed as err:
+            self._say(str(err), error=True)
+            return
+        if printed:
             self._say("Bekräftelsen är utskriven.")
             self.close_button.setFocus()
 
