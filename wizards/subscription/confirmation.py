@@ -74,6 +74,7 @@ class ConfirmationPrintDialog(QDialog):
         super().__init__(parent)
         self.document, self.pdf, self.suggested = document, pdf, suggested
         self.setWindowTitle("Bekräftelse på frysning")
+        self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         self.text = QLabel(done_text)
         self.text.setWordWrap(True)
