@@ -133,7 +133,19 @@ def step_till_pay(win):
 
     later(300, answer)
     later(0, lambda: till.pay("kort"))
-    later(2500, lambda: (save(till, "kassa-efter-betalning.png"), till.close(), step_lookup(win)))
+    later(2500, lambda: (save(till, "kassa-efter-betalning.png"), till.close(), step_desk_settings(win)))
+
+
+def step_desk_settings(win):
+    """Inställningar för den här datorn, with the receipt printer and "Skriv ut kvitton direkt"."""
+    from widgets.desk_settings import DeskSettingsDialog
+
+    dialog = DeskSettingsDialog(win.services.desk, win, list_ports=lambda: [],
+                                list_printers=lambda: ["Kontorsskrivare", "Kvittoskrivare TM-T20"])
+    dialog.receipt_printer_combo.setCurrentText("Kvittoskrivare TM-T20")
+    dialog.print_direct_check.setChecked(True)
+    dialog.show()
+    later(600, lambda: (save(dialog, "installningar-den-har-datorn.png"), dialog.reject(), step_lookup(win)))
 
 
 def step_lookup(win):
