@@ -15,7 +15,11 @@ Decisions (docs/decisions/till.md):
 * VAT is computed per rate on the sum of that rate's lines, so the receipt's
   "varav moms" does not drift by rounding each line;
 * cash is rounded to whole kronor (öresavrundning, `cash_amount`); card, Swish
-  and invoice pay the exact amount.
+  and invoice pay the exact amount;
+* Makulera is refused for an order whose routine already changed a subscription
+  (a line carries its subscription_id, or a subscription routine made it):
+  `cancel_refusal` says why and names the way back (Faktura, and the routine's
+  counterpart plus Kreditera faktura).
 """
 from __future__ import annotations
 
@@ -192,6 +196,49 @@ class OrderSummary:
     invoice_number: int | None = None
     invoice_due_on: date | None = None
     has_receipt: bool = False
+    cancel_refusal: str | None = None  # why Makulera is refused (None: the order can be cancelled)
+
+
+#: The routine that takes a subscription change back, where there is one (for the Makulera refusal).
+UNDO_ROUTINES = {"Uppgradera": "Nedgradera", "Tina upp": "Frys", "Förkorta frysning": "Förläng frysning"}
+#: The subscription routines (SPEC §6; `name` of every SubscriptionRoutine, kept in step by a test): each has changed
+#: the subscription before its order reaches the till, also when no order line names it (Överlåt's fee).
+SUBSCRIPTION_ROUTINES = frozenset({"Säg upp", "Debitera", "Frys", "Tina upp", "Förkorta frysning",
+                                   "Förläng frysning", "Ta bort annan betalare", "Sluta betala för abonnemang",
+                                   "Överlåt", "Uppgradera", "Nedgradera"})
+
+
+def cancel_refusal(session: Session, order_id: int) -> str | None:
+    """Why an open order may not be made void (makuleras), or None.
+
+    The routines that charge for a subscription (Registrering, Debitera, Uppgradera, Säg upp with slutbetalning,
+    Tina upp with catch-up, Överlåt …) have changed it already in their own transaction; voiding the order would
+    leave the change in place for free. Such an order is settled (Faktura when the customer cannot pay now);
+    a change that was wrong is taken back with the routine's counterpart and the invoice credited, with a reason.
+    """
+    from db.models import Order, OrderLine, Product, Subscription
+
+    order = session.get(Order, order_id)
+    if order is None:
+        return None
+    names = session.scalars(
+        select(Product.name).join(Subscription, Subscription.product_id == Product.id)
+        .join(OrderLine, OrderLine.subscription_id == Subscription.id)
+        .where(OrderLine.order_id == order_id).distinct().order_by(Product.name)).all()
+    if not names and order.routine not in SUBSCRIPTION_ROUTINES:
+        return None
+    if not names:
+        what = "abonnemanget"
+    elif len(names) == 1:
+        what = f"abonnemanget {names[0]}"
+    else:
+        what = "abonnemangen " + ", ".join(names[:-1]) + f" och {names[-1]}"
+    undo = UNDO_ROUTINES.get(order.routine)
+    back = (f"ångra den med ”{undo}” på kundkortet, ta betalt med Faktura (F8) och kreditera fakturan under Fakturor."
+            if undo else "ta betalt med Faktura (F8) och kreditera fakturan med orsak under kundkortets Fakturor.")
+    return (f"Order {order.order_number} kan inte makuleras: rutinen ”{order.routine}” har redan ändrat {what}, "
+            f"och en makulering tar inte tillbaka ändringen. Ta betalt, eller välj Faktura (F8) om kunden inte kan "
+            f"betala nu. Var ändringen fel: {back}")
 
 
 def open_orders(session: Session, desk: str) -> list[OpenOrderRow]:
@@ -240,6 +287,7 @@ def order_summary(session: Session, order_id: int) -> OrderSummary:
         invoice_number=invoice.invoice_number if invoice else None,
         invoice_due_on=invoice.due_on if invoice else None,
         has_receipt=order.receipt_pdf is not None,
+        cancel_refusal=cancel_refusal(session, order.id) if order.status == "oppen" else None,
     )
 
 

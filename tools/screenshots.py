@@ -111,7 +111,41 @@ def step_org(win):
 
 def step_till(win):
     win.show_till()
-    later(1200, lambda: (save(win.till_window, "kassa-huvudfonster.png"), win.till_window.close(), step_lookup(win)))
+    later(1200, lambda: (save(win.till_window, "kassa-huvudfonster.png"), step_till_pay(win)))
+
+
+def step_till_pay(win):
+    """F6 Kort: the question with the amount, Enter, then the paid order's receipt state."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from widgets.till import PaymentConfirmDialog
+
+    till = win.till_window
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PaymentConfirmDialog):
+            later(100, answer)
+            return
+        save(dialog, "kassa-bekrafta-kort.png")
+        QTest.keyClick(dialog.ok_button, Qt.Key.Key_Return)
+
+    later(300, answer)
+    later(0, lambda: till.pay("kort"))
+    later(2500, lambda: (save(till, "kassa-efter-betalning.png"), till.close(), step_desk_settings(win)))
+
+
+def step_desk_settings(win):
+    """Inställningar för den här datorn, with the receipt printer and "Skriv ut kvitton direkt"."""
+    from widgets.desk_settings import DeskSettingsDialog
+
+    dialog = DeskSettingsDialog(win.services.desk, win, list_ports=lambda: [],
+                                list_printers=lambda: ["Kontorsskrivare", "Kvittoskrivare TM-T20"])
+    dialog.receipt_printer_combo.setCurrentText("Kvittoskrivare TM-T20")
+    dialog.print_direct_check.setChecked(True)
+    dialog.show()
+    later(600, lambda: (save(dialog, "installningar-den-har-datorn.png"), dialog.reject(), step_lookup(win)))
 
 
 def step_lookup(win):

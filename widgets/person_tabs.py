@@ -33,7 +33,8 @@ from app.routines.invoices import (CreditedInvoice, CreditInvoice, CreditInvoice
                                    pay_refusal)
 from app.routines.person_data import AddressData, PersonData
 from widgets.input_rules import desk_country, limit
-from widgets.invoice_pdf import render_invoice_pdf
+from widgets import printing
+from widgets.invoice_pdf import invoice_document, invoice_title, render_invoice_pdf
 from widgets.search_panel import QueryRunner
 
 if TYPE_CHECKING:
@@ -658,6 +659,7 @@ class InvoicesTab(QWidget):
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.empty = QLabel("Kunden har inga fakturor.", self)
         self.view_button = self._button("V&isa", "view_invoice")
+        self.print_button = self._button("Skriv ut…", "print_invoice")
         self.send_button = self._button("&Skicka", "send_invoice")
         self.pay_button = self._button("Beta&la", "pay_invoice")
         self.credit_button = self._button("K&reditera", "credit_invoice")
@@ -666,7 +668,7 @@ class InvoicesTab(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         buttons = QHBoxLayout()
-        for button in (self.view_button, self.send_button, self.pay_button, self.credit_button):
+        for button in (self.view_button, self.print_button, self.send_button, self.pay_button, self.credit_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -675,6 +677,7 @@ class InvoicesTab(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         self.view_button.clicked.connect(self.view)
+        self.print_button.clicked.connect(self.print_invoice)
         self.send_button.clicked.connect(self.send)
         self.pay_button.clicked.connect(self.pay)
         self.credit_button.clicked.connect(self.credit)
@@ -726,10 +729,13 @@ class InvoicesTab(QWidget):
     def update_buttons(self) -> None:
         invoice = self.current()
         if invoice is None:
-            for button in (self.view_button, self.send_button, self.pay_button, self.credit_button):
+            for button in (self.view_button, self.print_button, self.send_button, self.pay_button,
+                           self.credit_button):
                 self._state(button, SELECT_INVOICE)
             return
         self._state(self.view_button, None, "Visa fakturan som PDF")
+        self._state(self.print_button, None, "Skriv ut fakturan (utskriftsdialogen, där den också kan sparas som "
+                                             "PDF)")
         email = self.data.person.email.strip() if self.data else ""
         self._state(self.send_button, None if email else "Kunden saknar e-postadress. Skriv in den under Basuppgifter.",
                     f"Skicka fakturan som PDF till {email}")
@@ -806,6 +812,25 @@ class InvoicesTab(QWidget):
             self.show_error(UserError(f"Fakturan sparades som {path} men kunde inte öppnas. Öppna filen därifrån."))
             return
         self._say(f"Faktura {details.invoice_number} visas ({path.name}).")
+
+    def print_invoice(self) -> None:
+        invoice = self.current()
+        if invoice is None:
+            return
+        core = self.card.services.core
+
+        def query() -> InvoiceDetails:
+            with core.sessions() as session:
+                return invoice_details(session, invoice.id)
+
+        def printed(details: InvoiceDetails) -> None:
+            try:
+                if printing.print_with_dialog(self, invoice_document(details)):
+                    self._say(f"{invoice_title(details)} {details.invoice_number} är utskriven.")
+            except printing.PrintFailed as err:
+                self.show_error(UserError(str(err)))
+
+        self.reader.run(query, printed, self._failed)
 
     def send(self) -> None:
         invoice = self.current()

@@ -45,7 +45,7 @@ class Charge:
 class ChargeRoutine(Routine[Charge, "int | None"]):
     """Stands in for any charging routine: writes its own change, then the order, in one transaction."""
 
-    name = "Debitera"
+    name = "Försäljning"  # a sale that changes no subscription (Makulera allowed)
 
     def perform(self, session, command: Charge, actor: Actor):
         order = create_order(session, self.core, actor, command.person_id, self.name, command.lines)
@@ -92,7 +92,8 @@ def test_create_order_stores_lines_total_vat_and_numbers(core, recep, person):
     second = charge(core, recep, person, FEE)
     with core.sessions() as session:
         order = session.get(Order, first)
-        assert (order.order_number, order.status, order.desk, order.routine) == (100001, "oppen", "Kassa 1", "Debitera")
+        assert (order.order_number, order.status, order.desk, order.routine) == (
+            100001, "oppen", "Kassa 1", "Försäljning")
         assert order.created_at == core.clock.now() and order.created_by == recep.user_id
         assert [(ln.description, ln.quantity, ln.unit_price_ore, ln.amount_ore, ln.vat_basis_points)
                 for ln in order.lines] == [
@@ -130,7 +131,7 @@ def test_without_a_till_charging_routines_are_refused_and_nothing_written(core, 
     # the refusal does not depend on the amount: a routine that *can* charge needs a till
     with pytest.raises(NotAllowed):
         charge(core, recep, person, OrderLineDraft("Gratis", 0, 600))
-    assert count(core, Order) == 0 and count(core, AuditEntry, AuditEntry.action == "Debitera") == 0
+    assert count(core, Order) == 0 and count(core, AuditEntry, AuditEntry.action == "Försäljning") == 0
     with pytest.raises(NotAllowed):
         require_till(core)
     core.till_enabled = True
@@ -301,7 +302,7 @@ def test_without_the_right_kassa_nothing_is_written(core, person, order_id):
         CancelOrderRoutine(core).execute(CancelOrder(order_id, "fel kund"), no_till)
     assert order_row(core, order_id).status == "oppen"
     assert count(core, Payment) == 0
-    assert count(core, AuditEntry, AuditEntry.entity == "order", AuditEntry.action != "Debitera") == 0
+    assert count(core, AuditEntry, AuditEntry.entity == "order", AuditEntry.action != "Försäljning") == 0
 
 
 def test_unknown_method_and_unknown_order_are_refused(core, recep, order_id):
