@@ -151,7 +151,7 @@ def _record_failure(core: Core, name: str, user_id: int | None, now: datetime) -
     return None
 
 
-def _record_success(core: Core, actor: Actor) -> None:
+def _record_success(core: Core, actor: Actor, via: str) -> None:
     from db.models import LoginThrottle
     from app.routines.base import audit
 
@@ -160,7 +160,7 @@ def _record_success(core: Core, actor: Actor) -> None:
             row = session.get(LoginThrottle, (kind, key))
             if row is not None:
                 session.delete(row)
-        audit(session, core, actor, "Inloggning", "inloggning", actor.user_id, {"dator": core.desk})
+        audit(session, core, actor, "Inloggning", "inloggning", actor.user_id, {"dator": core.desk, "via": via})
 
 
 def authenticate(core: Core, username: str, password: str) -> Actor:
@@ -193,9 +193,10 @@ def authenticate(core: Core, username: str, password: str) -> Actor:
     raise UserError(WRONG, field="password")
 
 
-def login(core: Core, username: str, password: str) -> Actor:
-    """Log in: the lock-out first, then the password; audited either way."""
+def login(core: Core, username: str, password: str, *, via: str = "kassa") -> Actor:
+    """Log in: the lock-out first, then the password; audited either way. `via`: kassa (the log-in
+    dialog, the lock screen) or kommandorad (app/cli_auth.py)."""
     actor = authenticate(core, username, password)
     if _counting(core):
-        _record_success(core, actor)
+        _record_success(core, actor, via)
     return actor
