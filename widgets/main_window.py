@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, Q
 from app.context import Actor, Core
 from app.errors import UserError
 from app.paths import user_data_dir
-from app.rights import SYSTEM_SETTINGS
+from app.rights import ADMIN_USERS, SYSTEM_SETTINGS
 from app.settings import load_settings
 from widgets.services import Bus, UiServices
 
@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         from widgets.admin_reasons import FreezeReasonsDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
+        from widgets.admin_users import UsersDialog
 
         rights = self.services.actor.rights
         self.settings_menu = bar.addMenu("I&nställningar")
@@ -278,6 +279,7 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Personstatustyper…", lambda: SeveritiesDialog(self.services, self)),
             (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
+            (ADMIN_USERS, "Användare och &roller…", lambda: UsersDialog(self.services, self)),
         ]
         self.admin_actions: dict[str, QAction] = {}
         for right, title, make in entries:
