@@ -10,7 +10,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QRunnable, QThreadPool, QTimer, Qt
+from PySide6.QtCore import QRunnable, QThreadPool, QTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -81,6 +81,8 @@ def _register_actions(services: UiServices) -> None:
 
 
 class MainWindow(QMainWindow):
+    #: another user logged in on the idle lock screen (widgets/idle_lock.py): the desk starts a window for them
+    user_switched = Signal(object)
     # Replaceable in tests: how an unknown card swipe and the job report are shown.
     unknown_card_box = staticmethod(lambda parent, text: QMessageBox.information(parent, "Okänt kort", text))
     info_box = staticmethod(lambda parent, title, text: QMessageBox.information(parent, title, text))
@@ -141,6 +143,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.reader_status = QLabel("")
+        from widgets.desk_settings import IDLE_LOCK_DEFAULT_MINUTES
+        from widgets.idle_lock import IdleLock
+
+        desk = services.desk
+        self.idle_lock = IdleLock(self, desk.idle_lock_minutes if desk is not None else IDLE_LOCK_DEFAULT_MINUTES)
+        self.idle_lock.screen.switched.connect(self.user_switched)
         self._build_menus()
         self.statusBar().addPermanentWidget(self.reader_status)
         self.statusBar().addPermanentWidget(QLabel(self._database_label()))
@@ -227,6 +235,8 @@ class MainWindow(QMainWindow):
         if SYSTEM_SETTINGS in self.services.actor.rights:
             file_menu.addAction(self._action("Kör &nattjobbet nu", self.run_nightly_job))
         file_menu.addSeparator()
+        self.lock_action = self._action("&Lås kassan", self.idle_lock.lock, "Ctrl+L")
+        file_menu.addAction(self.lock_action)
         file_menu.addAction(self._action("&Avsluta", self.close, "Ctrl+Q"))
         customer = bar.addMenu("&Kund")
         self.search_action = self._action("&Sök kund", self.focus_search, "F2")
@@ -418,6 +428,7 @@ class MainWindow(QMainWindow):
             if self.services.cards is not None:
                 self.services.cards.configure(desk, QApplication.instance())
             self.services.core.till_enabled = desk.till_enabled
+            self.idle_lock.set_minutes(desk.idle_lock_minutes)
             self.statusBar().showMessage("Inställningarna för den här datorn är sparade. "
                                          "Byte av databas gäller från nästa start.", 8000)
 
@@ -429,7 +440,13 @@ class MainWindow(QMainWindow):
     def show_log_path(self) -> None:
         self.info_box(self, "Loggfil", f"Loggfilen finns här:\n{self.log_path or 'ingen loggfil'}")
 
+    def close_for_new_user(self) -> None:
+        """Another user logged in on the lock screen: the previous user's windows close unsaved, then this one."""
+        self.idle_lock.screen.close_hidden_windows()
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.idle_lock.stop()
         self.outbox_timer.stop()
         if self.offline_banner is not None:
             self.offline_banner.stop()
