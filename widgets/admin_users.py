@@ -126,7 +126,7 @@ class UsersTab(QWidget):
         self.lock_error = make_error_label(self)
         unlock_row = QHBoxLayout()
         unlock_row.addWidget(self.unlock_button)
-        unlock_row.addWidget(self.lock_error, 1)
+        unlock_row.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -136,6 +136,7 @@ class UsersTab(QWidget):
         layout.addWidget(self.locks_caption)
         layout.addWidget(self.locks_table)
         layout.addLayout(unlock_row)
+        layout.addWidget(self.lock_error)
 
     # -- data ----------------------------------------------------------------
     def reload(self, select_id: int | None = None) -> None:

@@ -15,8 +15,8 @@ lock screen, which is application-modal: hiding it would answer the question.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QDialog, QFormLayout, QFrame, QLabel, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QFormLayout, QFrame, QLabel, QLayout, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from app.auth import login
 from app.errors import UserError
@@ -85,12 +85,20 @@ class LockScreen(QWidget):
         actor = window.services.actor
         box = QFrame()
         box.setObjectName("lock_box")
-        box.setFixedWidth(460)
         title = QLabel("Kassan är låst")
         title.setStyleSheet("font-size: 22pt; font-weight: 600;")
+        text_width = 460 - 2 * 28  # the box less its margins: a wrapped label knows its height
         self.who = QLabel()
         self.who.setWordWrap(True)
+        self.who.setFixedWidth(text_width)
+        self.who.setStyleSheet("font-size: 11pt;")
+        self.switch_note = QLabel("Loggar en annan användare in stängs de öppna fönstren, och det som inte "
+                                  "sparats försvinner.")
+        self.switch_note.setWordWrap(True)
+        self.switch_note.setFixedWidth(text_width)
+        self.switch_note.setStyleSheet("color: #cfd8dc;")
         self.username = QLineEdit(actor.username)
+        self.username.setMinimumWidth(260)
         self.username.setObjectName("username")
         self.username.setMaxLength(80)
         self.password = QLineEdit()
@@ -101,6 +109,7 @@ class LockScreen(QWidget):
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
+        self.error.setFixedWidth(text_width)
         self.error.setStyleSheet("color: #ffab91; font-weight: 600;")
         self.error.hide()
         self.login_button = QPushButton("&Logga in")
@@ -113,9 +122,12 @@ class LockScreen(QWidget):
         form.addRow(user_label, self.username)
         form.addRow(password_label, self.password)
         inner = QVBoxLayout(box)
+        inner.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)  # the box is as big as its wrapped texts
         inner.setContentsMargins(28, 24, 28, 24)
         inner.addWidget(title)
         inner.addWidget(self.who)
+        inner.addWidget(self.switch_note)
+        inner.addSpacing(8)
         inner.addLayout(form)
         inner.addWidget(self.error)
         inner.addWidget(self.login_button, 0, Qt.AlignmentFlag.AlignRight)
@@ -130,8 +142,7 @@ class LockScreen(QWidget):
             return
         actor = self.window_.services.actor
         self.who.setText(f"{actor.full_name} var inloggad på {actor.desk}. Logga in för att fortsätta – det som "
-                         "var öppet finns kvar.\n\nLoggar en annan användare in stängs de öppna fönstren, och "
-                         "det som inte sparats försvinner.")
+                         "var öppet finns kvar.")
         self.hidden_windows = [w for w in QApplication.topLevelWidgets()
                                if w.isVisible() and w is not self and w is not self.window_
                                and w.windowModality() != Qt.WindowModality.ApplicationModal]
