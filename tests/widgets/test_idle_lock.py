@@ -151,3 +151,26 @@ def test_the_idle_time_is_a_desk_setting_default_15_minutes(qtbot, tmp_path):
     dialog.idle_lock_spin.setValue(5)
     dialog.accept()
     assert DeskSettings(QSettings(ini, QSettings.Format.IniFormat)).idle_lock_minutes == 5
+
+
+def test_the_log_in_dialog_says_how_long_the_lock_out_lasts(qtbot, sqlite_core, clock):
+    from widgets.login import LoginDialog
+
+    dialog = LoginDialog(sqlite_core, username="recep")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for _ in range(auth.USER_LIMIT):
+        dialog.password.clear()
+        qtbot.keyClicks(dialog.password, "fel-losen")
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.error.text().startswith("För många felaktiga försök – försök igen om 5 minuter")
+    clock.advance(minutes=2)
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, "hemligt")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert "försök igen om 3 minuter" in dialog.error.text() and dialog.actor is None
+    clock.advance(minutes=3)
+    qtbot.keyClicks(dialog.password, "hemligt")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.actor is not None and dialog.actor.username == "recep"
