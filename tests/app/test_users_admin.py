@@ -172,3 +172,55 @@ def test_roles_are_created_with_their_rights_and_assigned(core, admin):
     with core.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Role)) == 4
         assert [r.action for r in s.scalars(select(AuditEntry).where(AuditEntry.entity == "role"))] == ["Ändra roll"]
+
+
+@pytest.mark.pg
+def test_two_administrators_demoting_each_other_at_once_leave_one(pg_db, clock, make_actor):
+    """PostgreSQL, two desks at the same moment: the routines lock the users' rows first, so the
+    second change sees the first and is refused; without the lock both would pass their check."""
+    import threading
+
+    from app.context import Core
+    from db.engine import make_engine, make_session_factory
+
+    desk_a = Core(sessions=make_session_factory(pg_db.engine), clock=clock, desk="Kassa 1")
+    other = make_engine(pg_db.url)
+    try:
+        desk_b = Core(sessions=make_session_factory(other), clock=clock, desk="Kassa 2")
+        ada = make_actor(desk_a, "admin")
+        new_user(desk_a, ada, username="bosse", role="Administratör", full_name="Bo Boss")
+        for _round in range(4):
+            everyone = users(desk_a)
+            a, b = everyone["admin"], everyone["bosse"]
+            admin_role = role_id(desk_a, "Administratör")
+            for u in (a, b):  # both administrators again
+                if u.role_id != admin_role:
+                    with desk_a.write_session() as s, s.begin():
+                        s.get(User, u.id).role_id = admin_role
+            bo = make_actor(desk_b, "bosse")
+            recep_role = role_id(desk_a, "Receptionist")
+            barrier = threading.Barrier(2)
+            outcome: dict[str, str] = {}
+
+            def demote(core, actor, target, key):
+                barrier.wait()
+                try:
+                    SaveUser(core).execute(UserCommand(target.id, target.username, target.full_name, recep_role),
+                                           actor)
+                    outcome[key] = "ok"
+                except ValidationError as err:
+                    outcome[key] = err.message
+
+            threads = [threading.Thread(target=demote, args=(desk_a, ada, b, "ada")),
+                       threading.Thread(target=demote, args=(desk_b, bo, a, "bo"))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            assert list(outcome.values()).count("ok") == 1, outcome
+            with desk_a.sessions() as s:
+                admins = s.scalar(select(func.count()).select_from(User).where(User.role_id == admin_role,
+                                                                               User.active.is_(True)))
+            assert admins == 1
+    finally:
+        other.dispose()
