@@ -145,6 +145,7 @@ class LockScreen(QWidget):
                          "var öppet finns kvar.")
         self.hidden_windows = [w for w in QApplication.topLevelWidgets()
                                if w.isVisible() and w is not self and w is not self.window_
+                               and w.windowType() in (Qt.WindowType.Window, Qt.WindowType.Dialog)  # no tooltips
                                and w.windowModality() != Qt.WindowModality.ApplicationModal]
         for w in self.hidden_windows:
             w.hide()
