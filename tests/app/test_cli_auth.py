@@ -173,3 +173,23 @@ def test_the_lock_out_holds_for_the_command_line_too(sqlite_db, sqlite_core, org
     done = run(import_argv(sqlite_db.url, "--user", "admin", "--password-stdin"), env, "hemligt\n")
     assert done.returncode == 2 and "För många felaktiga försök – försök igen om" in done.stderr
     assert preorder_count(sqlite_core) == 0
+
+
+def test_every_command_that_works_on_the_data_proves_its_user():
+    """A command with run(args, core) works through the routines and queries; unless it only reads, it
+    must log in with cli_actor (a new writing command without it fails here). Commands on the file or
+    schema (run_without_core) act as no Reception user (docs/decisions/login-lockout.md)."""
+    import importlib
+    import inspect
+
+    from app.main import CLI_MODULES
+
+    read_only = {"app.cli_desks": "lists the desks", "app.cli_auth": "checks the password it stores"}
+    for name in CLI_MODULES:
+        module = importlib.import_module(name)
+        if not hasattr(module, "run"):
+            assert hasattr(module, "run_without_core"), name
+            continue
+        if name in read_only:
+            continue
+        assert "cli_actor(" in inspect.getsource(module), f"{name} writes without proving its user"
