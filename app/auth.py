@@ -175,7 +175,7 @@ def authenticate(core: Core, username: str, password: str) -> Actor:
         if lock is not None:
             raise LoginLocked(locked_message(lock[1], now, desk=lock[0] == DESK), field="password")
     with core.sessions() as session:
-        user = session.scalar(select(User).where(User.username == name))
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
         # an unknown name costs the same Argon2 time as a known one: the timing tells nothing either
         ok = verify_password(user.password_hash if user is not None else _dummy_hash(), password)
         ok = ok and user is not None and user.active
