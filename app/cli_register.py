@@ -2,11 +2,12 @@
 
 The twin of Inställningar > Lokalt register…:
 
-    reception register import [--user NAMN] [--skip-invalid] utdrag.csv
+    reception register import --user NAMN [--password-stdin | --keyring] [--skip-invalid] utdrag.csv
 
 The same reader (app.domain.register_csv, on the CSV reader every import shares) and the same
-ImportRegister routine as the dialog: the user (--user, default the operating-system login name,
-as `reception preorders import`) must have the right "Systeminställningar"; the import replaces the
+ImportRegister routine as the dialog: the user proves who they are as for every command-line write
+(app.cli_auth: password on the terminal, on stdin, or from the keyring) and must have the right
+"Systeminställningar"; the import replaces the
 register and is audited. As for pre-orders: if any row is bad, nothing is imported — the row report
 (line number and reason) goes to stderr and the exit code is 1 — unless --skip-invalid is given;
 then the valid rows are imported and the bad ones are still reported. Exit codes: 0 imported,
@@ -16,11 +17,11 @@ unknown user, missing right; nothing written).
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 
-from app.context import Actor, Core
+from app.cli_auth import add_user_arguments, cli_actor
+from app.context import Core
 from app.domain.register_csv import read_register_file
 from app.errors import UserError
 from app.routines.lookup_register import ImportRegister, ImportRegisterCommand, RegisterImportRow
@@ -42,19 +43,6 @@ def add_parser(sub) -> None:
     imp.add_argument("--skip-invalid", action="store_true",
                      help="importera de giltiga raderna även om andra rader har fel")
     imp.add_argument("file", metavar="FIL", help="CSV-filen")
-
-
-# Who runs the command: exactly as `reception preorders import` identifies its user (one implementation,
-# app/cli_preorders.py); the two functions have the shape of a shared CLI-auth module's, so the import
-# can move there in one line.
-def add_user_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", metavar="NAMN", help="ditt användarnamn i Reception (standard: inloggningsnamnet)")
-
-
-def cli_actor(args: argparse.Namespace, core: Core) -> Actor:
-    from app.cli_preorders import _actor
-
-    return _actor(core, args.user or getpass.getuser())
 
 
 def _fail(message: str) -> int:

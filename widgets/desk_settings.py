@@ -47,6 +47,8 @@ COMMON_BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 MAX_CAMERA_INDEX = 15
 PHOTO_CACHE_DEFAULT_MB = 500
 PHOTO_CACHE_RANGE_MB = (0, 20_000)
+IDLE_LOCK_DEFAULT_MINUTES = 15
+IDLE_LOCK_RANGE_MINUTES = (0, 480)  # 0: never (a PC only one person uses)
 MAX_CARD_DIGITS = 40  # the card-number column's length
 
 
@@ -243,6 +245,19 @@ class DeskSettings:
         self._set("photo_cache_mb", int(value))
 
     @property
+    def idle_lock_minutes(self) -> int:
+        """Lock the desk after this many minutes without keyboard or mouse (widgets/idle_lock.py); 0 = never."""
+        value = self._get_int("idle_lock_minutes", IDLE_LOCK_DEFAULT_MINUTES)
+        low, high = IDLE_LOCK_RANGE_MINUTES
+        return value if low <= value <= high else IDLE_LOCK_DEFAULT_MINUTES
+
+    @idle_lock_minutes.setter
+    def idle_lock_minutes(self, value: int) -> None:
+        if not IDLE_LOCK_RANGE_MINUTES[0] <= int(value) <= IDLE_LOCK_RANGE_MINUTES[1]:
+            raise ValueError(f"idle_lock_minutes must be within {IDLE_LOCK_RANGE_MINUTES}")
+        self._set("idle_lock_minutes", int(value))
+
+    @property
     def require_disk_encryption(self) -> bool:
         """Stop at start when the data folder's disk is not encrypted (app/disk_encryption.py); set in
         desk.ini by the IT person, default on for Windows desks."""
@@ -377,6 +392,13 @@ class DeskSettingsDialog(QDialog):
         self.photo_cache_spin.setSingleStep(100)
         self.photo_cache_spin.setSuffix(" MB")
         self.photo_cache_spin.setToolTip("Hur mycket plats kundfotona får ta i den lokala kopian av en delad databas")
+        self.idle_lock_spin = QSpinBox()
+        self.idle_lock_spin.setObjectName("idle_lock_spin")
+        self.idle_lock_spin.setRange(*IDLE_LOCK_RANGE_MINUTES)
+        self.idle_lock_spin.setSpecialValueText("Aldrig")
+        self.idle_lock_spin.setSuffix(" minuter")
+        self.idle_lock_spin.setToolTip("En delad kassadator låser sig efter så här lång tid utan tangentbord eller mus; "
+                                       "nästa person loggar in igen. Ett öppet guidefönster behåller det som skrivits.")
         database_note = QLabel(DATABASE_NOTE)
         database_note.setWordWrap(True)
 
@@ -410,6 +432,7 @@ class DeskSettingsDialog(QDialog):
         self._add_row(form, "Kassans &namn", self.desk_name_edit)
         self._add_row(form, "K&vittoskrivare", self.receipt_printer_combo)
         form.addRow("", self.print_direct_check)
+        self._add_row(form, "Lås efter &inaktivitet", self.idle_lock_spin)
         self._add_row(form, "&Databas-URL", self.database_url_edit)
         self._add_row(form, "Databas&lösenord", self.database_password_edit)
         form.addRow("", database_note)
@@ -456,6 +479,7 @@ class DeskSettingsDialog(QDialog):
         self.print_direct_check.setChecked(s.print_receipts_directly)
         self.database_url_edit.setText(s.database_url)
         self.photo_cache_spin.setValue(s.photo_cache_mb)
+        self.idle_lock_spin.setValue(s.idle_lock_minutes)
         self._update_enabled()
         self._update_port_note()
 
@@ -524,6 +548,7 @@ class DeskSettingsDialog(QDialog):
         s.print_receipts_directly = self.print_direct_check.isChecked()
         s.database_url = self.database_url_edit.text()
         s.photo_cache_mb = self.photo_cache_spin.value()
+        s.idle_lock_minutes = self.idle_lock_spin.value()
         s.sync()
 
     @Slot()

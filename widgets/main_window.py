@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, Q
 from app.context import Actor, Core
 from app.errors import UserError
 from app.paths import user_data_dir
-from app.rights import SYSTEM_SETTINGS
+from app.rights import ADMIN_USERS, SYSTEM_SETTINGS
 from app.settings import load_settings
 from widgets.services import Bus, UiServices
 
@@ -102,6 +102,8 @@ def _register_actions(services: UiServices) -> None:
 
 
 class MainWindow(QMainWindow):
+    #: another user logged in on the idle lock screen (widgets/idle_lock.py): the desk starts a window for them
+    user_switched = Signal(object)
     # Replaceable in tests: how an unknown card swipe and the job report are shown.
     unknown_card_box = staticmethod(lambda parent, text: QMessageBox.information(parent, "Okänt kort", text))
     info_box = staticmethod(lambda parent, title, text: QMessageBox.information(parent, title, text))
@@ -162,6 +164,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.reader_status = QLabel("")
+        from widgets.desk_settings import IDLE_LOCK_DEFAULT_MINUTES
+        from widgets.idle_lock import IdleLock
+
+        desk = services.desk
+        self.idle_lock = IdleLock(self, desk.idle_lock_minutes if desk is not None else IDLE_LOCK_DEFAULT_MINUTES)
+        self.idle_lock.screen.switched.connect(self.user_switched)
         self.outbox_status = QLabel("")  # e-mail waiting for a server, failing, or given up
         self.outbox_status.setObjectName("outbox_status")
         self.outbox_status.setWordWrap(False)
@@ -282,6 +290,8 @@ class MainWindow(QMainWindow):
         if SYSTEM_SETTINGS in self.services.actor.rights:
             file_menu.addAction(self._action("Kör &nattjobbet nu", self.run_nightly_job))
         file_menu.addSeparator()
+        self.lock_action = self._action("&Lås kassan", self.idle_lock.lock, "Ctrl+L")
+        file_menu.addAction(self.lock_action)
         file_menu.addAction(self._action("&Avsluta", self.close, "Ctrl+Q"))
         customer = bar.addMenu("&Kund")
         self.search_action = self._action("&Sök kund", self.focus_search, "F2")
@@ -326,6 +336,7 @@ class MainWindow(QMainWindow):
         from widgets.admin_register import RegisterImportDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
+        from widgets.admin_users import UsersDialog
         from widgets.outbox_view import OutboxDialog
 
         rights = self.services.actor.rights
@@ -337,6 +348,7 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "&Lokalt register…", lambda: RegisterImportDialog(self.services, self)),
+            (ADMIN_USERS, "Användare och &roller…", lambda: UsersDialog(self.services, self)),
             (None, "&E-post och SMS…", lambda: OutboxDialog(self.services, self)),
         ]
         self.admin_actions: dict[str, QAction] = {}
@@ -482,6 +494,7 @@ class MainWindow(QMainWindow):
             if self.services.cards is not None:
                 self.services.cards.configure(desk, QApplication.instance())
             self.services.core.till_enabled = desk.till_enabled
+            self.idle_lock.set_minutes(desk.idle_lock_minutes)
             self.statusBar().showMessage("Inställningarna för den här datorn är sparade. "
                                          "Byte av databas gäller från nästa start.", 8000)
 
@@ -493,7 +506,13 @@ class MainWindow(QMainWindow):
     def show_log_path(self) -> None:
         self.info_box(self, "Loggfil", f"Loggfilen finns här:\n{self.log_path or 'ingen loggfil'}")
 
+    def close_for_new_user(self) -> None:
+        """Another user logged in on the lock screen: the previous user's windows close unsaved, then this one."""
+        self.idle_lock.screen.close_hidden_windows()
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.idle_lock.stop()
         self.outbox_timer.stop()
         if self.offline_banner is not None:
             self.offline_banner.stop()

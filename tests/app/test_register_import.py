@@ -4,6 +4,8 @@ command-line twin `reception register import`, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import codecs
+import io
+import sys
 
 import pytest
 from sqlalchemy import select
@@ -185,10 +187,14 @@ def test_the_routine_checks_every_row_again_and_one_bad_row_writes_nothing(core,
 def cli(db, clock, monkeypatch, tmp_path):
     monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path / "data"))
 
-    def run(text: str | bytes, *args: str, user: str | None = "admin") -> int:
+    monkeypatch.setattr(sys, "stdin", sys.stdin)  # restored after the test (run() replaces it)
+
+    def run(text: str | bytes, *args: str, user: str | None = "admin", password: str = "hemligt") -> int:
         path = tmp_path / "utdrag.csv"
         path.write_bytes(text if isinstance(text, bytes) else text.encode("cp1252"))
-        argv = ["--db", db.url, "register", "import", *(["--user", user] if user else []), *args, str(path)]
+        argv = ["--db", db.url, "register", "import", "--password-stdin", *(["--user", user] if user else []),
+                *args, str(path)]
+        sys.stdin = io.StringIO(password + "\n")  # the password, as app.cli_auth reads it with --password-stdin
         return main(argv, clock=clock)
     return run
 
@@ -225,5 +231,7 @@ def test_cli_refuses_a_user_without_the_right_and_what_is_no_csv(core, cli, caps
     assert cli(b"%PDF-1.4 rapport") == 2
     assert capsys.readouterr().err.strip() == f"reception: {csv_file.MSG_PDF}"
     assert cli(HEADER + GOOD, user="okand") == 2
-    assert "Användaren ”okand” finns inte" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == "reception: Fel användarnamn eller lösenord."
+    assert cli(HEADER + GOOD, password="fel") == 2  # the right user, the wrong password: nothing is imported
+    assert capsys.readouterr().err.strip() == "reception: Fel användarnamn eller lösenord."
     assert register(core) == {} and audit_rows(core) == []
