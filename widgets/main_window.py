@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self.search_panel = SearchPanel(services)
         self.search_tabs.addTab(self.search_panel, "&Personer")
         self.organisation_search = OrganisationSearchPanel(services)
-        self.search_tabs.addTab(self.organisation_search, "&Organisationer")
+        self.search_tabs.addTab(self.organisation_search, "Or&ganisationer")
         self.lookup_tab = None
         if settings.person_lookup_enabled:
             self.lookup_tab = PersonLookupTab(services)
@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.checkin_banner = CheckInBanner(services)
         self.checkin_banner.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.checkin_banner.shown.connect(lambda result: self.person_card.visits_tab.visit_recorded(result.person_id))
+        self.checkin_banner.shown.connect(self.person_card.overview_tab.visit_recorded)  # the overview's verdict
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)

@@ -1,0 +1,196 @@
+"""The person card at a glance (issue 14 §1): the internal-message banner and the Översikt tab.
+
+The card's header (photo, name, personnummer, customer type, card, deviation chips) stays above
+the tabs, so it is part of the overview and of every detail tab. Below it, the first tab —
+Översikt — shows what a receptionist needs with a queue in front of them, without scrolling at
+1280×800 (docs/decisions/person-card-overview.md):
+
+* the verdict of the latest check-in (the visits table, or the swipe just made);
+* the running subscriptions, each with its state (Löper / Fryst … · Upptining planerad … /
+  Frysning planerad … / Uppsagt, slutar …), valid or charged through, the next autogiro debit
+  with its amount, the payer and the subscription's deviations;
+* the debt;
+* the newest notes (an Överlåt leaves "Överlåtet till …" there).
+
+The internal message is no modal box any more: `InternalMessageBanner` sits on the card above the
+header, on every tab, for as long as the message is set.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGroupBox, QHBoxLayout, QLabel, QTableWidget, QVBoxLayout, QWidget
+
+from app.clock import STOCKHOLM
+from app.domain.money import format_sek
+from app.queries.person_card import PersonCardData
+from app.queries.visits import VERDICT_NAMES
+from widgets.checkin_banner import STYLES
+from widgets.person_tabs import chip_row, fill_table, read_only_table
+
+NOTES_SHOWN = 3
+SUBSCRIPTION_COLUMNS = ("Abonnemang", "Läge", "Giltigt/debiterat t.o.m.", "Nästa debitering", "Belopp", "Betalare",
+                        "Avvikelser")
+CHIPS = SUBSCRIPTION_COLUMNS.index("Avvikelser")
+BANNER_STYLE = ("QFrame#internal_message_banner { background: #fef3c7; border: 2px solid #d97706; "
+                "border-left: 10px solid #d97706; border-radius: 4px; }"
+                "QLabel#internal_message_title { color: #92400e; font-weight: 700; font-size: 11pt; }"
+                "QLabel#internal_message { color: #451a03; font-weight: 600; font-size: 13pt; }")
+
+
+def _d(value) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+class InternalMessageBanner(QFrame):
+    """The person's internal message, prominent on the card (never a modal box); hidden when empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("internal_message_banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(BANNER_STYLE)
+        self.title = QLabel("Internt meddelande", self)
+        self.title.setObjectName("internal_message_title")
+        self.text = QLabel(self)
+        self.text.setObjectName("internal_message")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.addWidget(self.title, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.text, 1)
+        self.hide()
+
+    def show_message(self, message: str) -> None:
+        message = message.strip()
+        self.text.setText(message)
+        self.setToolTip("Ändra meddelandet under fliken Meddelanden." if message else "")
+        self.setVisible(bool(message))
+
+
+class OverviewTab(QWidget):
+    """Översikt: check-in verdict, running subscriptions, debt and the newest notes."""
+
+    def __init__(self, card) -> None:
+        super().__init__(card)
+        self.card = card
+        self.person_id: int | None = None
+        self.verdict = QLabel(self)
+        self.verdict.setObjectName("overview_verdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.hide()
+
+        self.subscriptions_box = QGroupBox("Löpande abonnemang", self)
+        self.subscriptions = read_only_table(self.subscriptions_box, "overview_subscriptions")
+        self.subscriptions.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.subscriptions.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.no_subscriptions = QLabel("Inga löpande abonnemang.", self.subscriptions_box)
+        self.no_subscriptions.setObjectName("overview_no_subscriptions")
+        box = QVBoxLayout(self.subscriptions_box)
+        box.setContentsMargins(6, 4, 6, 4)
+        box.addWidget(self.no_subscriptions)
+        box.addWidget(self.subscriptions)
+
+        self.debt = QLabel(self)
+        self.debt.setObjectName("overview_debt")
+        self.notes_box = QGroupBox("Senaste anteckningar", self)
+        self.notes = QLabel(self.notes_box)
+        self.notes.setObjectName("overview_notes")
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)
+        QVBoxLayout(self.notes_box).addWidget(self.notes)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.subscriptions_box)
+        layout.addWidget(self.debt)
+        layout.addWidget(self.notes_box)
+        layout.addStretch(1)
+
+    # -- the card's tab protocol ----------------------------------------------
+    def load(self, data: PersonCardData) -> None:
+        same_person = data.person.id == self.person_id
+        self.person_id = data.person.id
+        if data.latest_visit is not None:
+            v = data.latest_visit
+            reason = v.reason_text or ""
+            self._show_verdict(v.verdict, self._when(v.at), reason, v.desk)
+        elif not same_person:
+            self.verdict.hide()
+        self._show_subscriptions(data)
+        e = data.economy
+        if e.debt_ore:
+            self.debt.setText(f"Skuld: {format_sek(e.debt_ore)}   (obetalda fakturor {format_sek(e.unpaid_invoices_ore)}"
+                              f", obetalda beställningar {format_sek(e.open_orders_ore)}) – se Ekonomi och Fakturor")
+            self.debt.setStyleSheet("color: #b91c1c; font-weight: 600; font-size: 11pt;")
+        else:
+            self.debt.setText("Ingen skuld.")
+            self.debt.setStyleSheet("color: #166534;")
+        notes = data.notes[:NOTES_SHOWN]
+        self.notes.setText("\n".join(f"{n.created_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}  {n.text}" for n in notes)
+                           or "Inga anteckningar.")
+
+    def clear(self) -> None:
+        """Nobody shown: nothing of the previous customer stays (verdict, subscriptions, chips, debt, notes)."""
+        self.person_id = None
+        self.verdict.hide()
+        self.verdict.clear()
+        self.subscriptions.clearContents()
+        self.subscriptions.setRowCount(0)
+        self.debt.clear()
+        self.notes.clear()
+
+    # -- the verdict ------------------------------------------------------------
+    def visit_recorded(self, result) -> None:
+        """A check-in just made (app.routines.checkin.CheckInResult) for the person shown."""
+        if result.person_id is None or result.person_id != self.person_id:
+            return
+        reason = " · ".join(r.text for r in result.refusals)
+        self._show_verdict(result.verdict, self._when(result.first_at), reason, self.card.services.core.desk)
+
+    def _when(self, at) -> str:
+        local = at.astimezone(STOCKHOLM)
+        today = self.card.services.core.clock.today()
+        return f"idag {local:%H:%M}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"
+
+    def _show_verdict(self, verdict: str, when: str, reason: str, desk: str) -> None:
+        colour, background = STYLES.get(verdict, STYLES["fel"])
+        text = f"Senaste incheckning {when}: {VERDICT_NAMES.get(verdict, verdict)}"
+        if reason:
+            text += f" – {reason}"
+        if desk:
+            text += f" ({desk})"
+        self.verdict.setText(text)
+        self.verdict.setProperty("verdict", verdict)
+        self.verdict.setStyleSheet(f"QLabel {{ background: {background}; color: {colour}; font-weight: 600; "
+                                   f"font-size: 11pt; border-left: 6px solid {colour}; padding: 4px 8px; }}")
+        self.verdict.show()
+
+    # -- the subscriptions ----------------------------------------------------------
+    def _show_subscriptions(self, data: PersonCardData) -> None:
+        running = [s for s in data.subscriptions if s.running]
+        rows = []
+        for s in running:
+            addons = [a.product_name for a in s.addons if a.running]
+            name = s.product_name + (" + " + ", ".join(addons) if addons else "")
+            if s.next_debit_on is not None:
+                debit, amount = _d(s.next_debit_on), format_sek(s.next_debit_ore or 0)
+            elif s.payment == "kontant":
+                debit, amount = "Kontant – ingen dragning", ""
+            else:
+                debit, amount = "–", ""
+            rows.append((name, s.state_text, _d(s.charged_through), debit, amount,
+                         "" if s.payer_id == s.user_id else s.payer_name, ""))
+        fill_table(self.subscriptions, SUBSCRIPTION_COLUMNS, rows)
+        for row, s in enumerate(running):
+            deviations = tuple(s.deviations) + tuple(d for a in s.addons for d in a.deviations)
+            if deviations:
+                self.subscriptions.setCellWidget(row, CHIPS, chip_row(deviations))
+        self.subscriptions.resizeColumnsToContents()
+        self.subscriptions.resizeRowsToContents()
+        header = self.subscriptions.horizontalHeader().height()
+        height = header + sum(self.subscriptions.rowHeight(r) for r in range(len(rows))) + 4
+        self.subscriptions.setFixedHeight(max(height, header + 4))
+        self.subscriptions.setVisible(bool(rows))
+        self.no_subscriptions.setVisible(not rows)
