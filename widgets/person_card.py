@@ -308,6 +308,7 @@ class PersonCardWidget(QWidget):
         self.chips = chips
         chips.setObjectName("deviations")
         self.layout().replaceWidget(old, chips)
+        old.hide()  # gone from the screen now, not when the event loop deletes it
         old.deleteLater()
 
     def _show_photo(self, jpeg: bytes | None) -> None:

@@ -908,6 +908,7 @@ class EconomyTab(QWidget):
         self.mandate_chips = chip_row(data.deviations.mandate, self.mandate_box)
         self.mandate_chips.setObjectName("mandate_deviations")
         self.mandate_layout.replaceWidget(old, self.mandate_chips)
+        old.hide()
         old.deleteLater()
         self.card.attach_menu(self.mandate_button, self.card.mandate_entries(data),
                               self.card.target(mandate_id=m.id if m else None))
