@@ -18,19 +18,16 @@ header, on every tab, for as long as the message is set.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGroupBox, QHBoxLayout, QLabel, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.clock import STOCKHOLM
 from app.domain.money import format_sek
 from app.queries.person_card import PersonCardData
 from app.queries.visits import VERDICT_NAMES
 from widgets.checkin_banner import STYLES
-from widgets.person_tabs import chip_row, fill_table, read_only_table
+from widgets.person_tabs import chip_row
 
 NOTES_SHOWN = 3
-SUBSCRIPTION_COLUMNS = ("Abonnemang", "Läge", "Giltigt/debiterat t.o.m.", "Nästa debitering", "Belopp", "Betalare",
-                        "Avvikelser")
-CHIPS = SUBSCRIPTION_COLUMNS.index("Avvikelser")
 BANNER_STYLE = ("QFrame#internal_message_banner { background: #fef3c7; border: 2px solid #d97706; "
                 "border-left: 10px solid #d97706; border-radius: 4px; }"
                 "QLabel#internal_message_title { color: #92400e; font-weight: 700; font-size: 11pt; }"
@@ -81,15 +78,13 @@ class OverviewTab(QWidget):
         self.verdict.hide()
 
         self.subscriptions_box = QGroupBox("Löpande abonnemang", self)
-        self.subscriptions = read_only_table(self.subscriptions_box, "overview_subscriptions")
-        self.subscriptions.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.subscriptions.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.subscriptions_box.setObjectName("overview_subscriptions")
+        self.subscription_rows: list[SubscriptionLine] = []
         self.no_subscriptions = QLabel("Inga löpande abonnemang.", self.subscriptions_box)
         self.no_subscriptions.setObjectName("overview_no_subscriptions")
-        box = QVBoxLayout(self.subscriptions_box)
-        box.setContentsMargins(6, 4, 6, 4)
-        box.addWidget(self.no_subscriptions)
-        box.addWidget(self.subscriptions)
+        self.subscriptions_layout = QVBoxLayout(self.subscriptions_box)
+        self.subscriptions_layout.setContentsMargins(6, 4, 6, 4)
+        self.subscriptions_layout.addWidget(self.no_subscriptions)
 
         self.debt = QLabel(self)
         self.debt.setObjectName("overview_debt")
@@ -136,8 +131,11 @@ class OverviewTab(QWidget):
         self.person_id = None
         self.verdict.hide()
         self.verdict.clear()
-        self.subscriptions.clearContents()
-        self.subscriptions.setRowCount(0)
+        for row in self.subscription_rows:
+            row.hide()
+            row.deleteLater()
+        self.subscription_rows = []
+        self.no_subscriptions.hide()
         self.debt.clear()
         self.notes.clear()
 
@@ -169,28 +167,74 @@ class OverviewTab(QWidget):
 
     # -- the subscriptions ----------------------------------------------------------
     def _show_subscriptions(self, data: PersonCardData) -> None:
+        for row in self.subscription_rows:
+            row.hide()
+            row.deleteLater()
+        self.subscription_rows = []
         running = [s for s in data.subscriptions if s.running]
-        rows = []
-        for s in running:
-            addons = [a.product_name for a in s.addons if a.running]
-            name = s.product_name + (" + " + ", ".join(addons) if addons else "")
-            if s.next_debit_on is not None:
-                debit, amount = _d(s.next_debit_on), format_sek(s.next_debit_ore or 0)
-            elif s.payment == "kontant":
-                debit, amount = "Kontant – ingen dragning", ""
-            else:
-                debit, amount = "–", ""
-            rows.append((name, s.state_text, _d(s.charged_through), debit, amount,
-                         "" if s.payer_id == s.user_id else s.payer_name, ""))
-        fill_table(self.subscriptions, SUBSCRIPTION_COLUMNS, rows)
-        for row, s in enumerate(running):
-            deviations = tuple(s.deviations) + tuple(d for a in s.addons for d in a.deviations)
-            if deviations:
-                self.subscriptions.setCellWidget(row, CHIPS, chip_row(deviations))
-        self.subscriptions.resizeColumnsToContents()
-        self.subscriptions.resizeRowsToContents()
-        header = self.subscriptions.horizontalHeader().height()
-        height = header + sum(self.subscriptions.rowHeight(r) for r in range(len(rows))) + 4
-        self.subscriptions.setFixedHeight(max(height, header + 4))
-        self.subscriptions.setVisible(bool(rows))
-        self.no_subscriptions.setVisible(not rows)
+        for index, sub in enumerate(running):
+            row = SubscriptionLine(sub, self.subscriptions_box)
+            row.setObjectName(f"overview_subscription_{index}")
+            self.subscriptions_layout.insertWidget(index, row)
+            self.subscription_rows.append(row)
+        self.no_subscriptions.setVisible(not running)
+
+    def subscription_texts(self) -> list[tuple[str, str, str]]:
+        """(name, state, details) of each running subscription as shown."""
+        return [(r.title.text(), r.state.text(), r.details.text()) for r in self.subscription_rows]
+
+
+STATE_COLOURS = {"Löper": "#166534", "Fryst": "#1d4ed8", "Frysning planerad": "#b45309", "Uppsagt": "#b91c1c",
+                 "Startar": "#4b5563"}
+
+
+def _state_colour(text: str) -> str:
+    return next((c for prefix, c in STATE_COLOURS.items() if text.startswith(prefix)), "#374151")
+
+
+class SubscriptionLine(QFrame):
+    """One running subscription: name (add-ons too), state, then valid/charged through, the next debit and
+    its amount, the payer; the subscription's deviation chips at the right. Two lines, wrapped, no scrolling."""
+
+    def __init__(self, sub, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.subscription_id = sub.id
+        addons = [a.product_name for a in sub.addons if a.running]
+        self.title = QLabel(sub.product_name + (" + " + ", ".join(addons) if addons else ""), self)
+        self.title.setObjectName("subscription_title")
+        self.title.setStyleSheet("font-weight: 600; font-size: 11pt;")
+        self.title.setWordWrap(True)
+        self.state = QLabel(sub.state_text, self)
+        self.state.setObjectName("subscription_state")
+        self.state.setWordWrap(True)
+        self.state.setStyleSheet(f"font-weight: 600; color: {_state_colour(sub.state_text)};")
+        through = "Giltigt" if sub.payment == "kontant" else "Debiterat"
+        parts = [f"{through} t.o.m. {_d(sub.charged_through) or '–'}"]
+        if sub.next_debit_on is not None:
+            parts.append(f"Nästa dragning {_d(sub.next_debit_on)}: {format_sek(sub.next_debit_ore or 0)}")
+        elif sub.payment == "kontant":
+            parts.append("Kontant – ingen dragning")
+        else:
+            parts.append("Inga fler dragningar")
+        if sub.payer_id != sub.user_id:
+            parts.append(f"Betalare: {sub.payer_name}")
+        self.details = QLabel(" · ".join(parts), self)
+        self.details.setObjectName("subscription_details")
+        self.details.setWordWrap(True)
+        seen: set[tuple[str, str]] = set()  # an add-on frozen with its main subscription says it once
+        deviations = [d for d in (*sub.deviations, *(d for a in sub.addons for d in a.deviations))
+                      if (d.code, d.text) not in seen and not seen.add((d.code, d.text))]
+        self.chips = chip_row(deviations, self)
+        self.chips.setObjectName("subscription_deviations")
+        top = QHBoxLayout()
+        top.addWidget(self.title, 2)
+        top.addWidget(self.state, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 4)
+        layout.setSpacing(1)
+        layout.addLayout(top)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.details, 1)
+        bottom.addWidget(self.chips, 0)
+        layout.addLayout(bottom)
+        self.setFrameShape(QFrame.Shape.NoFrame)

@@ -99,8 +99,8 @@ def open_card(qtbot, win, person_id: int) -> PersonCardWidget:
 
 
 def overview_rows(card) -> list[tuple[str, ...]]:
-    table = card.overview_tab.subscriptions
-    return [tuple(table.item(r, c).text() for c in range(table.columnCount() - 1)) for r in range(table.rowCount())]
+    """(name, state, details) of each running subscription on Översikt."""
+    return card.overview_tab.subscription_texts()
 
 
 def start_from_menu(card, services, subscription_id: int, code: str):  # noqa: F811
@@ -149,8 +149,8 @@ def test_the_overview_is_the_first_tab_and_shows_everything_at_a_glance_at_1280x
 
     assert card.tabs.tabText(0) == "Översikt" and card.tabs.currentWidget() is card.overview_tab
     overview = card.overview_tab
-    assert overview_rows(card) == [("Gym AG + Handduk AG", "Frysning planerad 2027-01-01 – 2027-01-31", "2026-11-30",
-                                    "2026-12-01", "449,00 kr", "")]
+    assert overview_rows(card) == [("Gym AG + Handduk AG", "Frysning planerad 2027-01-01 – 2027-01-31",
+                                    "Debiterat t.o.m. 2026-11-30 · Nästa dragning 2026-12-01: 449,00 kr")]
     assert overview.verdict.text().startswith("Senaste incheckning idag ")
     assert overview.verdict.property("verdict") in ("valkommen", "nekad")
     assert overview.debt.text().startswith("Skuld: 500,00 kr")
@@ -160,7 +160,7 @@ def test_the_overview_is_the_first_tab_and_shows_everything_at_a_glance_at_1280x
     # At 1280×800 the header with photo, the chips, the banner and the whole overview are on screen.
     assert window.width() <= 1280 and window.height() <= 800
     for widget in (card.photo, card.name_label, card.chips, card.internal_message, overview.verdict,
-                   overview.subscriptions, overview.debt, overview.notes_box):
+                   overview.subscriptions_box, *overview.subscription_rows, overview.debt, overview.notes_box):
         assert widget.isVisible() and inside_window(window, widget), widget.objectName()
 
 
@@ -172,7 +172,7 @@ def test_a_frozen_subscription_says_when_it_thaws_and_a_kontant_one_has_no_debit
     card = open_card(qtbot, window, anna)
     assert overview_rows(card)[0][1] == "Fryst 2026-11-15 – 2027-02-14 · Upptining planerad 2027-02-15"
     card = open_card(qtbot, window, bo)
-    assert overview_rows(card) == [("Gym 12 mån", "Löper", "2027-05-31", "Kontant – ingen dragning", "", "")]
+    assert overview_rows(card) == [("Gym 12 mån", "Löper", "Giltigt t.o.m. 2027-05-31 · Kontant – ingen dragning")]
     assert card.overview_tab.debt.text() == "Ingen skuld."
 
 
