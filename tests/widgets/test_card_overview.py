@@ -402,6 +402,11 @@ def test_every_alt_letter_on_the_main_window_is_unique(qtbot, window, world, sql
             seen += len(found)
             assert clashes(found) == {}, (win.search_tabs.tabText(search_index), card.tabs.tabText(tab))
     assert seen > 100  # the collection does see the menus, tabs and fields
+    win.open_organisation(builders.add_organisation(sqlite_core))  # the organisation card in the card's place
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.organisation_card, timeout=WAIT)
+    for search_index in range(win.search_tabs.count()):
+        win.search_tabs.setCurrentIndex(search_index)
+        assert clashes(visible_mnemonics(win)) == {}, win.search_tabs.tabText(search_index)
 
 
 @pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints", r"This plugin does not support raise\(\)",
