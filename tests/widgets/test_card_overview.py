@@ -279,6 +279,21 @@ def test_a_personuppslagning_hit_clears_the_previous_customers_card(qtbot, windo
     _nothing_of(card)
 
 
+def test_a_new_search_also_takes_the_previous_customers_check_in_verdict_away(qtbot, window, world, sqlite_core):
+    cat, anna, gym, towel = world
+    b.person(sqlite_core, 2)
+    window.on_card_swiped(ANNA_CARD)
+    card = window.person_card
+    qtbot.waitUntil(lambda: card.person_id == anna and window.checkin_banner.isVisible(), timeout=WAIT)
+    search(qtbot, window, "kund2@example.se")
+    assert not window.checkin_banner.isVisible() and card.person_id != anna
+    window.on_card_swiped(ANNA_CARD)
+    qtbot.waitUntil(lambda: window.checkin_banner.isVisible(), timeout=WAIT)
+    window.on_card_swiped("0000000001")  # an unknown card: its own verdict, not Anna's
+    assert window.checkin_banner.result.person_id is None and window.unknown
+    _nothing_of(card)
+
+
 def test_the_previous_customers_chips_do_not_flash_while_the_next_card_loads(qtbot, window, world, sqlite_core):
     cat, anna, gym, towel = world
     b.subscription(sqlite_core, anna, cat.gym, status="uppsagt", start_date=date(2025, 1, 1),
