@@ -200,6 +200,27 @@ def test_the_internal_message_is_a_banner_on_every_tab_never_a_modal_box(qtbot, 
     assert not banner.isVisible()
 
 
+def test_the_banner_follows_an_edit_of_the_message_at_once(qtbot, window, world, sqlite_core):
+    from db.models import Person
+
+    cat, anna, gym, towel = world
+    card = open_card(qtbot, window, anna)
+    assert not card.internal_message.isVisible()
+    card.tabs.setCurrentWidget(card.messages_tab)
+    tab = card.messages_tab
+    qtbot.keyClicks(tab.internal, "Nyckel 12 ligger i kassan")
+    with qtbot.waitSignal(window.services.bus.person_changed, timeout=WAIT):
+        qtbot.mouseClick(tab.edit.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: card.internal_message.isVisible(), timeout=WAIT)
+    assert card.internal_message.text.text() == "Nyckel 12 ligger i kassan"
+    tab.internal.clear()
+    with qtbot.waitSignal(window.services.bus.person_changed, timeout=WAIT):
+        qtbot.mouseClick(tab.edit.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not card.internal_message.isVisible(), timeout=WAIT)
+    with sqlite_core.sessions() as s:
+        assert not s.get(Person, anna).internal_message
+
+
 # -- Överlåt ---------------------------------------------------------------------------------------
 
 
