@@ -39,6 +39,9 @@ TILL_MISSING_REASON = (
 
 METHOD_NAMES = {"kontant": "Kontant", "kort": "Kort", "swish": "Swish", "faktura": "Faktura"}
 INVOICE_DAYS = 30
+# The routine name (prefix) of a till order that pays an invoice at the desk (app/routines/invoices.py makes
+# them): its open amount is that invoice's debt, counted once. Here, below invoices.py, so both use it.
+INVOICE_PAYMENT_ROUTINE = "Betala faktura"
 MAX_DESCRIPTION = max_length("description")  # order_lines.description
 
 
@@ -246,7 +249,6 @@ def unpaid_total(session: Session, person_id: int) -> int:
     An order settled by invoice ("faktura") is no longer open, but its unpaid invoice counts here.
     An open order that pays an invoice at the desk is the same debt as that invoice: counted once.
     """
-    from app.routines.invoices import INVOICE_PAYMENT_ROUTINE
     from db.models import Invoice, Order, OrderLine
 
     orders = session.scalar(

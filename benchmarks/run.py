@@ -545,7 +545,7 @@ def child_app(url: str, today: date) -> int:
     from PySide6.QtTest import QTest
 
     from app.clock import FixedClock
-    from app.main import open_core
+    from app.startup import open_core
     from widgets.app import application
     from widgets.main_window import MainWindow
 

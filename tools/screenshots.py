@@ -1,7 +1,7 @@
 """Take the README/docs screenshots from the running application (reception --demo).
 
 Run under a virtual screen:  xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshots.py
-It starts the real application start-up path (app.main.main(["--demo"])) on a fresh demo database
+It starts the real application start-up path (reception.launcher.main(["--demo"])) on a fresh demo database
 in a temporary data directory, logs in as the demo receptionist, drives the main window the way a
 receptionist would and saves PNGs into docs/screenshots/.
 """
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import widgets.login as login_module  # noqa: E402
 from app.auth import login  # noqa: E402
-from app.main import main  # noqa: E402
+from reception.launcher import main  # noqa: E402
 from widgets.app import application  # noqa: E402
 
 login_module.LoginDialog.ask = classmethod(lambda cls, core, **kw: login(core, "reception", "demo"))

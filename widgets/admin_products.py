@@ -18,7 +18,7 @@ from app.errors import UserError, ValidationError
 from app.queries.admin import PriceListRow, ProductDetail, price_list_rows, product_choices, product_detail
 from app.routines.catalog_admin import (CUSTOMER_TYPE_NAMES, AddonAvailability, ListPrice, PriceListCommand,
                                         ProductCommand, SavePriceList, SaveProduct)
-from wizards.base import make_error_label, set_message
+from widgets.field_messages import make_error_label, set_message
 
 KIND_NAMES = {"huvud": "Huvudabonnemang", "tillagg": "Tilläggsprodukt", "vara": "Vara", "vardekort": "Värdekort"}
 PAYMENT_NAMES = {"AG": "Autogiro (AG)", "kontant": "Kontant", None: "– (betalas direkt)"}

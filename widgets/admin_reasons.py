@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 from app.errors import UserError
 from app.queries.admin import ReasonRow, freeze_reason_rows
 from app.routines.admin_settings import ChangeFreezeReason, ReasonCommand
+from widgets.field_messages import make_error_label, set_message
 from widgets.input_rules import limit
-from wizards.base import make_error_label, set_message
 
 
 class FreezeReasonsDialog(QDialog):

@@ -20,7 +20,7 @@ from app.errors import UserError
 from app.queries.admin import price_lists, product_choices
 from app.routines.admin_settings import SaveSettings, SaveSettingsCommand
 from app.settings import GLOBAL_PAGE, LENGTH_MAX, OPTIONS, ROUTINES_PAGE, Option, stored_values
-from wizards.base import make_error_label, set_message
+from widgets.field_messages import make_error_label, set_message
 
 HELP_STYLE = "color: #555; font-size: 9pt;"
 SPIN_MAX = 99_999  # the spin boxes take more than the options allow, so the routine's reason is shown

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from app.clock import Clock
 from app.errors import UserError
 from app.logging_setup import setup_logging
-from app.main import open_core, report_startup_error, resolve_url, seed_demo_if_empty
+from app.startup import open_core, report_startup_error, resolve_url, seed_demo_if_empty
 from app.paths import user_data_dir, user_log_dir
 
 log = logging.getLogger("reception.ui")

@@ -10,7 +10,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QRunnable, QThreadPool, QTimer, Qt
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -46,20 +46,32 @@ class WelcomePage(QWidget):
         layout.addStretch(2)
 
 
-class _OutboxJob(QRunnable):
-    """Sends due e-mail from the outbox on a pool thread (never on the UI thread)."""
+class _OutboxSignals(QObject):
+    status = Signal(str)  # the outbox line for the status bar (empty: nothing needs attention)
 
-    def __init__(self, core: Core) -> None:
+
+class _OutboxJob(QRunnable):
+    """Sends due e-mail from the outbox on a pool thread (never on the UI thread), then says in the
+    status bar when mail waits because no server is set, or when sending fails."""
+
+    def __init__(self, core: Core, signals: _OutboxSignals | None = None) -> None:
         super().__init__()
         self.core = core
+        self.signals = signals
 
     def run(self) -> None:
         from app.jobs.outbox import send_due, smtp_from_settings
+        from app.queries.outbox import outbox_summary, status_text
 
         try:
             transport = smtp_from_settings(self.core)
             if transport is not None:
                 send_due(self.core, email=transport, sms=None)
+            if self.signals is not None:
+                with self.core.sessions() as session:
+                    summary = outbox_summary(session)
+                self.signals.status.emit(status_text(summary, email_configured=transport is not None,
+                                                     sms_configured=False))
         except Exception:  # the next tick tries again; nothing is lost, the messages stay queued
             log.exception("Outbox run failed")
 
@@ -142,7 +154,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.reader_status = QLabel("")
+        self.outbox_status = QLabel("")
+        self.outbox_status.setObjectName("outbox_status")
+        self.outbox_status.setWordWrap(False)
+        self.outbox_signals = _OutboxSignals(self)
+        self.outbox_signals.status.connect(self._show_outbox_status)
         self._build_menus()
+        self.statusBar().addPermanentWidget(self.outbox_status)
         self.statusBar().addPermanentWidget(self.reader_status)
         self.statusBar().addPermanentWidget(QLabel(self._database_label()))
         self.bus.open_person.connect(self.open_person)
@@ -157,6 +175,7 @@ class MainWindow(QMainWindow):
         self.outbox_timer.setInterval(OUTBOX_INTERVAL_MS)
         self.outbox_timer.timeout.connect(self.send_outbox)
         self.outbox_timer.start()
+        QTimer.singleShot(3000, self.send_outbox)  # say soon after start when mail waits for a server
         from widgets.offline_banner import install_offline_banner
 
         self.offline_banner = install_offline_banner(self)
@@ -264,12 +283,14 @@ class MainWindow(QMainWindow):
 
     def _build_settings_menu(self, bar) -> None:
         """Inställningar (issue 12): each entry only for a user with the right it needs (the routines
-        behind them check the right again); a user with none of them gets no menu."""
+        behind them check the right again). E-post och SMS… is there for everyone (its actions need
+        Systeminställningar)."""
         from app.settings import ROUTINES_PAGE
         from widgets.admin_products import ProductsDialog
         from widgets.admin_reasons import FreezeReasonsDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
+        from widgets.outbox_view import OutboxDialog
 
         rights = self.services.actor.rights
         self.settings_menu = bar.addMenu("I&nställningar")
@@ -279,10 +300,11 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Personstatustyper…", lambda: SeveritiesDialog(self.services, self)),
             (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
+            (None, "&E-post och SMS…", lambda: OutboxDialog(self.services, self)),
         ]
         self.admin_actions: dict[str, QAction] = {}
         for right, title, make in entries:
-            if right in rights:
+            if right is None or right in rights:
                 action = self._action(title, lambda _=False, m=make: self.open_admin_dialog(m()))
                 self.settings_menu.addAction(action)
                 self.admin_actions[title.replace("&", "")] = action
@@ -414,7 +436,13 @@ class MainWindow(QMainWindow):
             self.person_card.reload()
 
     def send_outbox(self) -> None:
-        QThreadPool.globalInstance().start(_OutboxJob(self.services.core))
+        QThreadPool.globalInstance().start(_OutboxJob(self.services.core, self.outbox_signals))
+
+    def _show_outbox_status(self, text: str) -> None:
+        short = text if len(text) <= 110 else text[:107] + "…"
+        self.outbox_status.setText(short)
+        self.outbox_status.setToolTip(text)
+        self.outbox_status.setVisible(bool(text))
 
     def edit_desk_settings(self) -> None:
         from widgets.desk_settings import DeskSettingsDialog

@@ -12,9 +12,10 @@ from sqlalchemy.engine import make_url
 
 from app.clock import FixedClock
 from app.errors import SchemaBehind
-from app.main import main, open_core
+from app.startup import open_core
 from db.migrate import alembic_config, head_revision
 from db.models import Order, Person, Subscription
+from reception.launcher import main
 from tests.conftest import PG_SERVER_URL, TODAY, _actor, _seed_base
 
 pytestmark = pytest.mark.pg

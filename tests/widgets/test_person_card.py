@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.menus import TILL_MISSING, MenuTarget
 from db.models import AuditEntry, Person
-from db.seed import DEVIATION_TYPES
+from app.seeding.reference import DEVIATION_TYPES
 from tests.app.conftest_data import (add_card, add_freeze, add_invoice, add_mandate, add_person, add_photo,
                                      add_price_list, add_product, add_subscription, set_severity)
 from widgets.person_card import SEVERITY_COLOURS, PersonCardWidget
