@@ -72,6 +72,7 @@ class OverviewTab(QWidget):
         super().__init__(card)
         self.card = card
         self.person_id: int | None = None
+        self.live_result = None   # the latest CheckInResult of this desk
         self.verdict = QLabel(self)
         self.verdict.setObjectName("overview_verdict")
         self.verdict.setWordWrap(True)
@@ -105,13 +106,13 @@ class OverviewTab(QWidget):
 
     # -- the card's tab protocol ----------------------------------------------
     def load(self, data: PersonCardData) -> None:
-        same_person = data.person.id == self.person_id
         self.person_id = data.person.id
-        if data.latest_visit is not None:
-            v = data.latest_visit
-            reason = v.reason_text or ""
-            self._show_verdict(v.verdict, self._when(v.at), reason, v.desk)
-        elif not same_person:
+        v, live = data.latest_visit, self.live_result
+        if live is not None and live.person_id == data.person.id and (v is None or live.first_at >= v.at):
+            self.visit_recorded(live)  # the swipe just made here (its visit may be written after this load)
+        elif v is not None:
+            self._show_verdict(v.verdict, self._when(v.at), v.reason_text or "", v.desk)
+        else:
             self.verdict.hide()
         self._show_subscriptions(data)
         e = data.economy
@@ -141,8 +142,12 @@ class OverviewTab(QWidget):
 
     # -- the verdict ------------------------------------------------------------
     def visit_recorded(self, result) -> None:
-        """A check-in just made (app.routines.checkin.CheckInResult) for the person shown."""
-        if result.person_id is None or result.person_id != self.person_id:
+        """A check-in just made (app.routines.checkin.CheckInResult): shown now for the person shown, or kept
+        for the card load that is still on its way."""
+        if result.person_id is None:
+            return
+        self.live_result = result
+        if result.person_id != self.person_id:
             return
         reason = " · ".join(r.text for r in result.refusals)
         self._show_verdict(result.verdict, self._when(result.first_at), reason, self.card.services.core.desk)

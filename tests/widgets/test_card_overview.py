@@ -176,6 +176,27 @@ def test_a_frozen_subscription_says_when_it_thaws_and_a_kontant_one_has_no_debit
     assert card.overview_tab.debt.text() == "Ingen skuld."
 
 
+def test_a_verdict_that_comes_back_before_the_card_is_shown_on_the_card(qtbot, window, world, sqlite_core):
+    """PostgreSQL runs the check-in and the card load on worker threads: either may come back first."""
+    cat, anna, gym, towel = world
+    card = window.person_card
+    loads = []
+    original = card._load
+    card._load = lambda person_id, swiped, *, opened: loads.append((person_id, swiped))  # the load waits
+    window.on_card_swiped(ANNA_CARD)
+    qtbot.waitUntil(lambda: window.checkin_banner.isVisible(), timeout=WAIT)  # the verdict is back first
+    assert loads == [(anna, ANNA_CARD)] and not card.overview_tab.verdict.isVisible()
+    with sqlite_core.sessions() as s, s.begin():  # as if the card had been read before the visit was written
+        from db.models import Visit
+
+        s.query(Visit).delete()
+    card._load = original
+    card.show_person(anna, ANNA_CARD)
+    qtbot.waitUntil(lambda: card.person_id == anna, timeout=WAIT)
+    assert card.overview_tab.verdict.isVisible()
+    assert card.overview_tab.verdict.text().startswith("Senaste incheckning idag ")
+
+
 # -- the internal message --------------------------------------------------------------------------
 
 
