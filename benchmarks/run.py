@@ -341,9 +341,7 @@ def bench_widget(core, rows: dict[str, Row], samples: list[Sample], warmup: int,
     services = UiServices(core=core, actor=actor, bus=Bus(), user_data_dir=data_dir)
     widget = widget_cls(services, menu_actions={})
     errors: list[str] = []
-    # The internal message (1 % of persons) pops up a modal box the receptionist closes: not part of
-    # "populated". Errors are collected and fail the run.
-    widget.internal_message_box = lambda parent, text: None
+    # Errors are collected and fail the run (the internal message is a banner on the card, no box).
     widget.error_box = lambda parent, title, text: errors.append(f"{title}: {text}")
     widget.resize(1000, 760)
     widget.show()
@@ -571,7 +569,6 @@ def child_app(url: str, today: date) -> int:
         numbers = list(session.scalars(select(Card.card_number).where(Card.status == "aktivt")
                                        .order_by(func.random()).limit(50)))
     card = window.person_card
-    card.internal_message_box = lambda parent, text: None  # the modal box a receptionist would close
     shown: list = []
     card.loaded.connect(shown.append)
     for number in numbers:

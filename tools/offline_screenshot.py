@@ -68,7 +68,6 @@ def run(proxy: TcpProxy):
         if win is None or offline is None or not offline.routing.replica_ready:
             later(300, start)
             return
-        win.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
         proxy.blackhole()
         later(2500, lambda: search(win))
 

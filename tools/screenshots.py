@@ -55,7 +55,14 @@ def most_deviations(win) -> int:
     return max(scored)[2]
 
 
+# `tools/screenshots.py NAME.png …` saves only the named screenshots (the run itself is the same).
+ONLY = {a for a in sys.argv[1:] if a.endswith(".png")}
+sys.argv = [a for a in sys.argv if not a.endswith(".png")]
+
+
 def save(widget, name):
+    if ONLY and name not in ONLY:
+        return
     widget.grab().save(str(OUT / name))
     print("saved", name, file=sys.stderr)
 
@@ -65,7 +72,6 @@ def step_start():
     if win is None:
         later(300, step_start)
         return
-    win.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
     save(win, "huvudfonster-start.png")
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -93,6 +99,50 @@ def step_card(win):
 
 def step_subscriptions(win):
     save(win, "personkort-abonnemang.png")
+    step_overview(win)
+
+
+def _overview_person(win):
+    """A member with a card, a running main subscription with an add-on, and a freeze if the demo has one."""
+    from sqlalchemy import select
+
+    from db.models import Card, Freeze, Person, Subscription
+
+    with win.services.core.sessions() as session:
+        with_addon = select(Subscription.parent_id).where(Subscription.parent_id.is_not(None),
+                                                          Subscription.status != "avslutat")
+        query = (select(Person.id, Card.card_number).join(Card, Card.person_id == Person.id)
+                 .join(Subscription, Subscription.user_id == Person.id)
+                 .where(Card.status == "aktivt", Subscription.parent_id.is_(None),
+                        Subscription.status.in_(("aktivt", "fryst", "framtida_frysning")),
+                        Subscription.id.in_(with_addon), Person.internal_message.is_(None) | (Person.internal_message == ""))
+                 .order_by(Subscription.id.in_(select(Freeze.subscription_id).where(
+                     Freeze.status.in_(("framtida", "pagaende")))).desc(), Person.id))
+        return session.execute(query.limit(1)).first()
+
+
+def step_overview(win):
+    """Personkortet at a glance (issue 14 §1): a swipe at 1280×800 opens the card on Översikt."""
+    win.resize(1280, 800)
+    found = _overview_person(win)
+    win.on_card_swiped(found.card_number)
+    later(1500, lambda: (save(win, "personkort-oversikt.png"), step_internal_message(win)))
+
+
+def step_internal_message(win):
+    from sqlalchemy import select
+
+    from db.models import Person
+
+    with win.services.core.sessions() as session:
+        person_id = session.scalar(select(Person.id).where(Person.internal_message.is_not(None),
+                                                           Person.internal_message != "").order_by(Person.id))
+    win.focus_search()
+    win.open_person(person_id)
+    later(1200, lambda: (save(win, "personkort-internt-meddelande.png"), win.resize(1366, 860), step_org_search(win)))
+
+
+def step_org_search(win):
     win.focus_organisation_search()
     win.organisation_search.search_edit.setText("vo")
     later(1200, lambda: step_org(win))

@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         self.search_panel = SearchPanel(services)
         self.search_tabs.addTab(self.search_panel, "&Personer")
         self.organisation_search = OrganisationSearchPanel(services)
-        self.search_tabs.addTab(self.organisation_search, "&Organisationer")
+        self.search_tabs.addTab(self.organisation_search, "Or&ganisationer")
         self.lookup_tab = None
         if settings.person_lookup_enabled:
             self.lookup_tab = PersonLookupTab(services)
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.checkin_banner = CheckInBanner(services)
         self.checkin_banner.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.checkin_banner.shown.connect(lambda result: self.person_card.visits_tab.visit_recorded(result.person_id))
+        self.checkin_banner.shown.connect(self.person_card.overview_tab.visit_recorded)  # the overview's verdict
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -390,7 +391,12 @@ class MainWindow(QMainWindow):
             self.search_tabs.setCurrentWidget(self.lookup_tab)
 
     def clear_card(self) -> None:
-        """A new search or swipe: the previous customer's card leaves the screen before anything else shows."""
+        """A new search: the previous customer's card and check-in verdict leave the screen before anything
+        else shows."""
+        self.checkin_banner.clear()
+        self._clear_person()
+
+    def _clear_person(self) -> None:
         self.person_card.clear()
         self.stack.setCurrentWidget(self.welcome)
         if self.queued_work is not None:
@@ -415,9 +421,18 @@ class MainWindow(QMainWindow):
             self.queued_work.show_for_person(None)
 
     def on_card_swiped(self, card_number: str) -> None:
-        """A swipe checks the card in (verdict above the card), then opens the card as before."""
+        """A swipe checks the card in (the verdict first: it is what the desk waits for), clears the previous
+        customer's card and verdict (not when the member on the card swipes again), then opens the card."""
+        from app.queries.search import find_person_by_card
+
         self.checkin_banner.check_in_card(card_number)
-        self._open_swiped_card(card_number)
+        with self.services.core.sessions() as session:
+            found = find_person_by_card(session, card_number)
+        if found.person_id is None or found.person_id != self.person_card.person_id:
+            self._clear_person()
+        if self.checkin_banner.person_id not in (None, found.person_id):  # still the previous customer's verdict
+            self.checkin_banner.clear()
+        self._open_swiped_card(card_number, found.person_id)
 
     def check_in_open_person(self) -> None:
         """"Checka in" (F6): a member without their card, from the open person card."""
@@ -435,19 +450,14 @@ class MainWindow(QMainWindow):
         self.day_overview.show()
         self.day_overview.raise_()
 
-    def _open_swiped_card(self, card_number: str) -> None:
-        from app.queries.search import find_person_by_card
-
-        self.clear_card()
-        with self.services.core.sessions() as session:
-            found = find_person_by_card(session, card_number)
-        if found.person_id is None:
+    def _open_swiped_card(self, card_number: str, person_id: int | None) -> None:
+        if person_id is None:
             self.statusBar().showMessage(f"Okänt kort: {card_number}", 8000)
             self.unknown_card_box(self, f"Kortet {card_number} finns inte i registret.\n\n"
                                         "Sök fram kunden med personnummer eller namn i sökfältet (F2).")
             self.focus_search()
             return
-        self.open_person(found.person_id, card_number)
+        self.open_person(person_id, card_number)
 
     def show_till(self) -> None:
         from widgets.till import TillWindow

@@ -310,3 +310,32 @@ def test_card_settings_are_load_settings(core):
         assert card == load_settings(s)
     assert (card.type_expiry_warning_days, card.freeze_min, card.club_name) == (
         45, {"number": 2, "unit": "månader"}, "Klubben Å")
+
+
+def test_latest_visit_next_debit_and_state_in_the_same_statements(core):
+    """Översikt (issue 14 §1): the latest check-in and the next autogiro debit come with the card's statements."""
+    from db.models import Visit
+
+    with core.sessions() as s, s.begin():
+        person = add_person(s, "Vera", "Visit")
+        pl = add_price_list(s, "Översikt")
+        gym = add_product(s, "gym_overview", price_list=pl)                 # AG 399 kr/month
+        towel = add_product(s, "towel_overview", kind="tillagg", price_ore=5000)
+        main = add_subscription(s, person, gym, price_list=pl, start=date(2026, 1, 1),
+                                charged_through=date(2026, 11, 30))
+        add_subscription(s, person, towel, parent=main, start=date(2026, 1, 1), charged_through=date(2026, 11, 30))
+        add_freeze(s, main, date(2027, 1, 1), date(2027, 1, 31), status="framtida")
+        for minutes, verdict in ((90, "valkommen"), (5, "nekad")):
+            at = NOW - timedelta(minutes=minutes)
+            s.add(Visit(person_id=person.id, card_number="0001", at=at, local_date=TODAY, local_hour=at.hour,
+                        desk="Kassa 2", method="kort", verdict=verdict,
+                        reason_text="Skuld" if verdict == "nekad" else None))
+        person_id, main_id = person.id, main.id
+    with core.sessions() as s, count_statements(core.engine) as seen:
+        data = load_person_card(s, person_id, TODAY)
+    assert len(seen) <= MAX_STATEMENTS
+    assert (data.latest_visit.verdict, data.latest_visit.reason_text, data.latest_visit.desk) == (
+        "nekad", "Skuld", "Kassa 2")
+    (sub,) = data.subscriptions
+    assert sub.id == main_id and (sub.next_debit_on, sub.next_debit_ore) == (date(2026, 12, 1), 44900)
+    assert sub.state_text == "Frysning planerad 2027-01-01 – 2027-01-31"

@@ -333,8 +333,8 @@ def test_freeze_confirmation_prints_only_after_slutfor_what_was_saved(qtbot, ser
     dialog = d.wizard.confirmation_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.focusWidget() is dialog.print_button and dialog.print_button.isDefault()
-    assert dialog.text.text() == ("Abonnemanget är fryst. Skriv ut bekräftelsen till kunden. Den skickas också till "
-                                  "kund1@example.se.")
+    assert dialog.text.text() == ("Abonnemanget är fryst t.o.m. 2027-01-21. Skriv ut bekräftelsen till kunden. "
+                                  "Den skickas också till kund1@example.se.")
     titles: list[str] = []
     accept_print_dialog(titles)
     qtbot.keyClick(dialog.print_button, Qt.Key.Key_Return)  # Enter on the focused "Skriv ut bekräftelse"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
@@ -348,7 +349,11 @@ class FreezeWizard(SubscriptionWizard):
         keep_open(self.services, self.confirmation_dialog)
 
     def done_text(self) -> str:
-        return "Abonnemanget är fryst."
+        """What was saved, not more: a freeze that starts later is only planned (issue 14 §1)."""
+        command = self.command()
+        if command.start > self.services.core.clock.today():
+            return f"Frysning planerad {d(command.start)} – {d(command.end)}."
+        return f"Abonnemanget är fryst t.o.m. {d(command.end)}."
 
 
 # --------------------------------------------------------------------------
@@ -384,6 +389,14 @@ class ThawWizard(SubscriptionWizard):
         return rows
 
     def done_text(self) -> str:
+        """From the saved result: a thaw that waits for the shortest freeze period is only scheduled."""
+        result = getattr(self, "result_value", None)
+        new_end = getattr(result, "new_end", None)
+        if new_end is not None and new_end >= self.services.core.clock.today():
+            return f"Upptining planerad {d(new_end + timedelta(days=1))} (när kortaste frysperioden är uppnådd)."
+        if new_end is None and getattr(self.last_preview, "effective", None) is not None \
+                and self.last_preview.freeze_start > self.services.core.clock.today():
+            return "Den planerade frysningen är borttagen."
         return "Abonnemanget är upptinat."
 
 
