@@ -25,7 +25,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.cli_auth import add_user_arguments, cli_actor
-from app.context import Core
+from app.context import Actor, Core
 from app.domain.orgnr import parse_orgnr
 from app.domain.preorder_csv import ImportPreview, apply_existing_open, read_preorder_file
 from app.errors import NotFound, UserError, ValidationError
@@ -68,7 +68,7 @@ def _fail(message: str) -> int:
     return EXIT_REFUSED
 
 
-def _organisation_and_product(core: Core, orgnr_text: str, product_text: str) -> tuple[int, str, int]:
+def _organisation_and_product(core: Core, actor: Actor, orgnr_text: str, product_text: str) -> tuple[int, str, int]:
     from db.models import Organisation, Product
 
     orgnr = parse_orgnr(orgnr_text)
@@ -78,7 +78,7 @@ def _organisation_and_product(core: Core, orgnr_text: str, product_text: str) ->
             raise NotFound(f"Det finns ingen organisation med organisationsnummer {orgnr}.")
         product_id = int(product_text) if product_text.isdigit() else session.scalar(
             select(Product.id).where(Product.code == product_text))
-        allowed = products_on_org_price_list(session, org.id)
+        allowed = products_on_org_price_list(session, actor, org.id)
         if product_id not in {p.id for p in allowed}:
             names = ", ".join(f"{p.id} ({p.name})" for p in allowed) or "inga – organisationen saknar prislista"
             raise ValidationError(f"Produkten ”{product_text}” finns inte på organisationens prislista. "
@@ -101,12 +101,12 @@ def run(args: argparse.Namespace, core: Core) -> int:
 def _import(args: argparse.Namespace, core: Core) -> int:
     try:
         actor = cli_actor(args, core)
-        org_id, org_label, product_id = _organisation_and_product(core, args.org, args.product)
+        org_id, org_label, product_id = _organisation_and_product(core, actor, args.org, args.product)
         preview = read_preorder_file(args.file, today=core.clock.today())
+        with core.sessions() as session:
+            preview = apply_existing_open(preview, open_preorder_keys(session, actor, org_id, product_id))
     except UserError as err:
         return _fail(err.message)
-    with core.sessions() as session:
-        preview = apply_existing_open(preview, open_preorder_keys(session, org_id, product_id))
 
     bad, good = preview.invalid_rows, preview.valid_rows
     if bad:

@@ -35,6 +35,7 @@ from app.context import Actor, Core
 from app.counters import next_number
 from app.domain.money import vat_part
 from app.errors import NotAllowed, NotFound
+from app.rights import TILL, require
 
 TILL_MISSING_REASON = (
     "Den här datorn saknar kassakoppling, så rutiner som kan leda till en debitering är avstängda. "
@@ -241,10 +242,12 @@ def cancel_refusal(session: Session, order_id: int) -> str | None:
             f"betala nu. Var ändringen fel: {back}")
 
 
-def open_orders(session: Session, desk: str) -> list[OpenOrderRow]:
-    """This desk's open orders, newest first (the customer at the desk is usually the latest)."""
+def open_orders(session: Session, actor: Actor, desk: str) -> list[OpenOrderRow]:
+    """This desk's open orders, newest first (the customer at the desk is usually the latest).
+    Requires the right Kassa, like the routines that take payment."""
     from db.models import Order, OrderLine, Person
 
+    require(actor, TILL)
     totals = (select(OrderLine.order_id, func.sum(OrderLine.amount_ore).label("total"))
               .group_by(OrderLine.order_id).subquery())
     rows = session.execute(
@@ -266,10 +269,12 @@ def vat_rows(lines) -> tuple[VatRow, ...]:
     return tuple(VatRow(rate, gross, vat_part(gross, rate)) for rate, gross in sorted(by_rate.items()) if gross)
 
 
-def order_summary(session: Session, order_id: int) -> OrderSummary:
-    """Everything the till and the receipt show for one order: lines, VAT per rate, total, settlement."""
+def order_summary(session: Session, actor: Actor, order_id: int) -> OrderSummary:
+    """Everything the till and the receipt show for one order: lines, VAT per rate, total, settlement.
+    Requires the right Kassa."""
     from db.models import Invoice, Order, Payment, Person
 
+    require(actor, TILL)
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound("Ordern finns inte längre. Uppdatera listan i kassan.")

@@ -262,7 +262,7 @@ def measure(fn, inputs: list, warmup: int) -> list[float]:
 
 
 def bench_lookups(core, floor: Floor, rows: dict[str, Row], samples: list[Sample], warmup: int, today: date,
-                  log) -> None:
+                  actor, log) -> None:
     search_persons = _optional("app.queries.search", "search_persons")
     find_person_by_card = _optional("app.queries.search", "find_person_by_card")
     load_person_card = _optional("app.queries.person_card", "load_person_card")
@@ -289,7 +289,7 @@ def bench_lookups(core, floor: Floor, rows: dict[str, Row], samples: list[Sample
         def card_data(s: Sample):
             with core.sessions() as session:
                 found = find_person_by_card(session, s.card_number)
-                card = load_person_card(session, found.person_id, today)
+                card = load_person_card(session, actor, found.person_id, today)
             assert card is not None
         rows["card_data"].samples = measure(card_data, samples, warmup)
         log(f"  card → person-card data: {statistics.median(rows['card_data'].samples):.2f} ms")
@@ -489,7 +489,7 @@ def bench_preorder_import(core, rows: dict[str, Row], actor, persons: int, runs:
         t0 = time.perf_counter()
         preview = read_preorder_file(path, today=today)
         with core.sessions() as session:
-            preview = apply_existing_open(preview, open_preorder_keys(session, org_id, product_id))
+            preview = apply_existing_open(preview, open_preorder_keys(session, actor, org_id, product_id))
         t1 = time.perf_counter()
         if preview.invalid_rows:
             raise AssertionError(f"generated pre-order file has bad rows: {preview.invalid_rows[:3]}")
@@ -682,7 +682,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Row], dict]:
     samples = pick_samples(core, args.samples + args.warmup, args.seed)
     floor = Floor(url)
     try:
-        bench_lookups(core, floor, rows, samples, args.warmup, args.today, log)
+        bench_lookups(core, floor, rows, samples, args.warmup, args.today, actor, log)
     finally:
         floor.close()
     if not args.skip_gui:

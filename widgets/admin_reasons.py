@@ -78,7 +78,7 @@ class FreezeReasonsDialog(QDialog):
 
     def reload(self, select_id: int | None = None) -> None:
         with self.services.core.sessions() as session:
-            self.rows = freeze_reason_rows(session)
+            self.rows = freeze_reason_rows(session, self.services.actor)
         self.table.setRowCount(len(self.rows))
         for i, row in enumerate(self.rows):
             used = f"{row.used} frysningar" if row.used != 1 else "1 frysning"

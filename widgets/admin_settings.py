@@ -164,8 +164,8 @@ class SettingsDialog(QDialog):
         self.options = [o for o in OPTIONS if o.page == page]
         with services.core.sessions() as session:
             self.shown = stored_values(session)
-            self.price_lists = price_lists(session)
-            self.products = product_choices(session)
+            self.price_lists = price_lists(session, services.actor)
+            self.products = product_choices(session, services.actor)
         self.editors: dict[str, Editor] = {}
         self.errors: dict[str, QLabel] = {}
         self.groups: dict[str, QGroupBox] = {}

@@ -24,7 +24,7 @@ class SeveritiesDialog(QDialog):
         self.services = services
         self.setWindowTitle("Personstatustyper")
         with services.core.sessions() as session:
-            self.types = deviation_type_rows(session)
+            self.types = deviation_type_rows(session, services.actor)
         intro = QLabel("Hur allvarlig varje avvikelse är. Personens avvikelser visas alltid överst på "
                        "personkortet; avvikelser på abonnemang och medgivande visas där också när de är "
                        "fel eller varning.")

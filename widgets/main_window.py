@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, Q
 from app.context import Actor, Core
 from app.errors import UserError
 from app.paths import user_data_dir
-from app.rights import ADMIN_USERS, SYSTEM_SETTINGS
+from app.rights import ADMIN_USERS, SYSTEM_SETTINGS, TILL, can, missing_right_message
 from app.settings import load_settings
 from widgets.services import Bus, UiServices
 
@@ -306,6 +306,7 @@ class MainWindow(QMainWindow):
         customer.addAction(self.register_org_action)
         customer.addSeparator()
         self.till_action = self._action("&Kassa", self.show_till, "F4")
+        self.till_action.setVisible(can(self.services.actor, TILL))  # the till's queries need the right Kassa
         customer.addAction(self.till_action)
         if self.services.core.outbox is not None:
             self.queued_action = self._action("Köade å&tgärder…", lambda: self.queued_work.show_dialog())
@@ -462,6 +463,9 @@ class MainWindow(QMainWindow):
     def show_till(self) -> None:
         from widgets.till import TillWindow
 
+        if not can(self.services.actor, TILL):  # its queries would refuse: say why instead of an empty till
+            self.statusBar().showMessage(missing_right_message(TILL), 8000)
+            return
         if self.till_window is None:
             self.till_window = TillWindow(self.services)
         self.till_window.show()
@@ -469,6 +473,10 @@ class MainWindow(QMainWindow):
         self.till_window.activateWindow()
 
     def open_order(self, order_id: int) -> None:
+        if not can(self.services.actor, TILL):
+            self.statusBar().showMessage(f"Ordern väntar i kassan tills någon med rättigheten ”{TILL}” tar betalt. "
+                                         + missing_right_message(TILL), 8000)
+            return
         self.show_till()
         self.till_window.show_order(order_id)
 

@@ -247,14 +247,11 @@ class PersonCardWidget(QWidget):
 
     # -- loading -----------------------------------------------------------
     def _load(self, person_id: int, swiped_card: str | None, *, opened: bool) -> None:
-        core = self.services.core
-        include_journal = self.journal_allowed
-        viewer = self.services.actor.user_id
+        core, actor = self.services.core, self.services.actor
 
-        def query() -> PersonCardData:
+        def query() -> PersonCardData:  # the query decides what this actor may see (journal, documents)
             with core.sessions() as session:
-                return load_person_card(session, person_id, core.clock.today(), include_journal=include_journal,
-                                        viewer_user_id=viewer, swiped_card=swiped_card)
+                return load_person_card(session, actor, person_id, core.clock.today(), swiped_card=swiped_card)
 
         self.reader.run(query, partial(self._show, opened=opened), self._load_failed)
 

@@ -537,11 +537,11 @@ class DocumentsTab(QWidget):
         doc = self._current()
         if doc is None:
             return
-        core, person_id, viewer = self.card.services.core, self.card.person_id, self.card.services.actor.user_id
+        core, person_id, actor = self.card.services.core, self.card.person_id, self.card.services.actor
 
         def query() -> tuple[str, bytes]:
             with core.sessions() as session:
-                return load_document_content(session, person_id, doc.id, viewer)
+                return load_document_content(session, actor, person_id, doc.id)
 
         self.reader.run(query, lambda found: self._open(doc.id, *found),
                         lambda error: self.card._save_failed(self.flags, error))

@@ -535,11 +535,11 @@ class TillWindow(QWidget):
         """Read this desk's open orders again; keep the selection, or select `select_order_id`."""
         if select_order_id is not None:
             self._select_next = select_order_id
-        core = self.core
+        core, actor = self.core, self.actor
 
-        def work() -> list[OpenOrderRow]:
+        def work() -> list[OpenOrderRow]:  # refused without the right Kassa (the reason is shown)
             with core.sessions() as session:
-                return open_orders(session, core.desk)
+                return open_orders(session, actor, core.desk)
 
         self._worker.run(work, self._show_rows, self._failed)
 
@@ -585,11 +585,11 @@ class TillWindow(QWidget):
         if order is None:
             self._show_summary(self.paid_view.summary if self.paid_view is not None else None)
             return
-        core = self.core
+        core, actor = self.core, self.actor
 
         def work() -> OrderSummary:
             with core.sessions() as session:
-                return order_summary(session, order.order_id)
+                return order_summary(session, actor, order.order_id)
 
         self._worker.run(work, lambda summary: token == self._summary_token and self._show_summary(summary),
                          self._failed)
@@ -663,7 +663,7 @@ class TillWindow(QWidget):
         def work() -> _Paid:
             paid = PayOrderRoutine(core).execute(command, actor)
             with core.sessions() as session:
-                return _Paid(paid, order_summary(session, paid.order_id), load_settings(session).club_name)
+                return _Paid(paid, order_summary(session, actor, paid.order_id), load_settings(session).club_name)
 
         self._set_busy(True)
         self.show_status(f"Tar betalt för order {summary.order_number}…")

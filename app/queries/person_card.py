@@ -5,7 +5,9 @@
 card at once even at a million persons on a shared PostgreSQL server. It returns
 frozen dataclasses only; the widget never sees ORM objects. The deviations
 (app/queries/deviations.py) and the facts the action menus need (app/menus.py)
-are computed from the same rows.
+are computed from the same rows. What the actor may see (the Kundjournal, private documents) is
+decided here from the actor's rights, not by a flag the caller passes
+(docs/decisions/rights-in-queries.md).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import NamedTuple
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.context import Actor
 from app.domain.debit import next_debit
 from app.domain.eligibility import OPEN_ENDED, may_start_registration
 from app.domain.subscriptions import Freeze as DomainFreeze
@@ -36,6 +39,7 @@ from app.queries.deviations import (
     subscription_end,
 )
 from app.queries.search import CUSTOMER_TYPE_NAMES, format_personnummer
+from app.rights import CUSTOMER_JOURNAL, can
 from app.routines.person_data import AddressData
 from app.settings import OPTIONS, BusinessSettings
 
@@ -313,7 +317,7 @@ class PersonCardData:
     subscriptions: tuple[SubscriptionRow, ...]      # own main subscriptions, add-ons nested
     paid_for_others: tuple[SubscriptionRow, ...]    # subscriptions of others this person pays for
     value_cards: tuple[ValueCardRow, ...]
-    journal: tuple[NoteRow, ...] | None             # None unless asked for (right Kundjournal)
+    journal: tuple[NoteRow, ...] | None             # None unless the actor has the right Kundjournal
     deviations: PersonDeviations
     person_menu: PersonMenuFacts
     mandate_menu: MandateMenuFacts | None
@@ -361,15 +365,14 @@ def _user_name(user_id_column):
     return select(User.full_name).where(User.id == user_id_column).scalar_subquery()
 
 
-def load_document_content(session: Session, person_id: int, document_id: int,
-                          viewer_user_id: int | None) -> tuple[str, bytes]:
+def load_document_content(session: Session, actor: Actor, person_id: int, document_id: int) -> tuple[str, bytes]:
     """(filename, bytes) of one of the person's documents, with the card's visibility rule:
-    a document marked "Endast synlig för ansvarig" is only given to its creator."""
+    a document marked "Endast synlig för ansvarig" is only given to its creator (the actor)."""
     from db.models import Document
 
     row = session.execute(select(Document.filename, Document.content).where(
         Document.id == document_id, Document.person_id == person_id,
-        or_(Document.only_owner_visible.is_(False), Document.created_by == viewer_user_id))).first()
+        or_(Document.only_owner_visible.is_(False), Document.created_by == actor.user_id))).first()
     if row is None:
         raise NotFound("Dokumentet finns inte längre. Ladda om personkortet.")
     return row.filename, bytes(row.content)
@@ -550,10 +553,12 @@ def _lists_statement():
     )
 
 
-def load_person_card(session: Session, person_id: int, today: date, *, include_journal: bool = False,
-                     viewer_user_id: int | None = None, swiped_card: str | None = None) -> PersonCardData:
-    """Everything the person card shows. Documents marked "Endast synlig för ansvarig" are only
-    included for their creator (`viewer_user_id`); the journal only with `include_journal`."""
+def load_person_card(session: Session, actor: Actor, person_id: int, today: date, *,
+                     swiped_card: str | None = None) -> PersonCardData:
+    """Everything the person card shows, as the actor may see it: the Kundjournal only for an actor
+    with the right Kundjournal (else `journal` is None and no journal row is read), documents marked
+    "Endast synlig för ansvarig" only for their creator. The caller cannot widen either."""
+    include_journal = can(actor, CUSTOMER_JOURNAL)
     session.flush()  # the statements below run on the connection, without the ORM's autoflush
     conn = session.connection()
     p = conn.execute(_person_statement(), {"person_id": person_id}).first()
@@ -566,7 +571,7 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
     online_waiting = bool(p.online_waiting)
     lists: dict[int, list] = {tag: [] for tag in range(_CARD, _VISIT + 1)}
     for r in conn.execute(_lists_statement(), {
-            "person_id": person_id, "viewer_user_id": viewer_user_id,
+            "person_id": person_id, "viewer_user_id": actor.user_id,
             "note_kinds": ["anteckning", "journal"] if include_journal else ["anteckning"]}):
         lists[r.tag].append(r)
     settings = settings_from_rows((r.t0, r.t1) for r in lists[_SETTING])

@@ -103,7 +103,7 @@ def test_create_order_stores_lines_total_vat_and_numbers(core, recep, person):
         ]
         assert (order.lines[0].period_from, order.lines[0].period_to) == (date(2026, 11, 22), date(2027, 11, 21))
         assert session.get(Order, second).order_number == 100002
-        summary = order_summary(session, first)
+        summary = order_summary(session, recep, first)
     assert summary.total_ore == 474800
     # VAT per rate on the rate's sum: 449 900 × 6/106 = 25 466; 24 900 × 25/125 = 4 980
     assert [(v.vat_basis_points, v.basis_ore, v.vat_ore) for v in summary.vat] == [(600, 449900, 25466),
@@ -180,13 +180,13 @@ def test_open_orders_lists_this_desks_open_orders_newest_first(core, recep, pers
     other_desk = Core(core.sessions, core.clock, desk="Kassa 2")
     charge(other_desk, recep, person, TOWELS)
     with core.sessions() as session:
-        rows = open_orders(session, "Kassa 1")
+        rows = open_orders(session, recep, "Kassa 1")
     assert [(r.order_id, r.total_ore, r.customer_name, r.customer_number) for r in rows] == [
         (newer, 449900, "Anna Öberg", 10001), (older, 19900, "Anna Öberg", 10001)]
     PayOrderRoutine(core).execute(PayOrder(newer, "kort"), recep)
     with core.sessions() as session:
-        assert [r.order_id for r in open_orders(session, "Kassa 1")] == [older]
-        assert len(open_orders(session, "Kassa 2")) == 1
+        assert [r.order_id for r in open_orders(session, recep, "Kassa 1")] == [older]
+        assert len(open_orders(session, recep, "Kassa 2")) == 1
 
 
 # --------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def test_pay_by_card_or_swish_writes_payment_and_marks_paid(core, recep, person,
             (order_id, method, 474800, recep.user_id)]
         assert session.scalar(select(func.count()).select_from(Invoice)) == 0
         assert unpaid_total(session, person) == 0
-        assert order_summary(session, order_id).payment_method == method
+        assert order_summary(session, recep, order_id).payment_method == method
         audit = session.scalar(select(AuditEntry).where(AuditEntry.action == "Betala order"))
         assert (audit.entity, audit.entity_id, audit.user_id) == ("order", order_id, recep.user_id)
 
@@ -223,9 +223,9 @@ def test_faktura_settles_the_order_with_an_unpaid_invoice_that_is_debt(core, rec
             date(2026, 11, 22), date(2026, 12, 22), order_id)
         assert session.get(Order, order_id).status == "betald"
         assert [p.method for p in session.scalars(select(Payment))] == ["faktura"]
-        assert open_orders(session, "Kassa 1") == []
+        assert open_orders(session, recep, "Kassa 1") == []
         assert unpaid_total(session, person) == 474800
-        summary = order_summary(session, order_id)
+        summary = order_summary(session, recep, order_id)
         assert (summary.invoice_number, summary.invoice_due_on) == (500001, date(2026, 12, 22))
         session.execute(update(Invoice).values(status="betald", paid_ore=474800))
         assert unpaid_total(session, person) == 0
@@ -328,7 +328,7 @@ def test_cancel_needs_a_reason_and_keeps_it_in_the_audit(core, recep, person, or
         audit = session.scalar(select(AuditEntry).where(AuditEntry.action == "Makulera order"))
         assert json.loads(audit.details)["reason"] == "Fel produkt vald"
         assert unpaid_total(session, person) == 0
-        assert open_orders(session, "Kassa 1") == []
+        assert open_orders(session, recep, "Kassa 1") == []
     with pytest.raises(Conflict, match="makulerad"):
         PayOrderRoutine(core).execute(PayOrder(order_id, "kort"), recep)
     with pytest.raises(Conflict, match="redan makulerad"):

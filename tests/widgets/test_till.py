@@ -282,14 +282,18 @@ def test_without_a_till_the_window_says_why_instead_of_payment_buttons(qtbot, ti
     assert till.buttons_box.isVisible() and not till.disabled_label.isVisible()
 
 
-def test_without_the_right_kassa_payment_buttons_are_disabled_with_the_reason(qtbot, services, person):
+def test_without_the_right_kassa_the_till_lists_nothing_and_says_why(qtbot, services, person, monkeypatch):
+    """The till's queries check the right themselves (docs/decisions/rights-in-queries.md)."""
     order_id = charge(services.core, services.actor, person, FEE)
     services.actor = Actor(services.actor.user_id, "x", "X", frozenset({"Kundrutiner"}))
+    errors = Errors()
+    monkeypatch.setattr(TillWindow, "error_box", staticmethod(errors))
     window = TillWindow(services)
     qtbot.addWidget(window)
     window.show_order(order_id)
     wait_idle(qtbot, window)
-    assert window.summary.order_id == order_id
+    assert window.summary is None and window.orders_table.rowCount() == 0
+    assert "”Kassa”" in window.status_label.text() and errors.shown
     for button in (*window.pay_buttons.values(), window.cancel_button):
         assert not button.isEnabled() and "Kassa" in button.toolTip()
 
@@ -302,7 +306,7 @@ def test_receipt_pdf_has_the_swedish_receipt_text(qtbot, sqlite_core, recep, per
     order_id = charge(sqlite_core, recep, person, TRAINING, FEE, TOWELS,
                       OrderLineDraft("Ikapp 1 dag", 30, 600))
     with sqlite_core.sessions() as session:
-        summary = order_summary(session, order_id)
+        summary = order_summary(session, recep, order_id)
     paid_at = datetime(2026, 11, 22, 13, 5, tzinfo=timezone.utc)
     pdf = render_receipt_pdf(summary, "Friskis Gym Centrum", "Kassa 1", paid_at, "kontant", "Rut Reception",
                              received_ore=480000, change_ore=5200, rounding_ore=-30)
@@ -325,7 +329,7 @@ def test_faktura_receipt_names_the_invoice(qtbot, sqlite_core, recep, person, tm
     order_id = charge(sqlite_core, recep, person, FEE)
     paid = PayOrderRoutine(sqlite_core).execute(PayOrder(order_id, "faktura"), recep)
     with sqlite_core.sessions() as session:
-        summary = order_summary(session, order_id)
+        summary = order_summary(session, recep, order_id)
     pdf = render_receipt_pdf(summary, "Reception", "Kassa 1", paid.paid_at, "faktura", "Rut Reception",
                              invoice_number=paid.invoice_number, invoice_due_on=paid.invoice_due_on)
     text = pdf_text(pdf, tmp_path)

@@ -269,7 +269,7 @@ def test_routine_layer_refuses_makulera_of_a_debit_order_and_still_cancels_an_or
     assert "Faktura (F8)" in message and "kreditera fakturan" in message
     assert status_of(sqlite_core, order_id) == "oppen" and b.sub(sqlite_core, gym)["charged_through"] == charged
     with sqlite_core.sessions() as session:
-        assert order_summary(session, order_id).cancel_refusal == message
+        assert order_summary(session, recep, order_id).cancel_refusal == message
 
     ordinary = charge(sqlite_core, recep, person, FEE)  # a sale that changed no subscription
     CancelOrderRoutine(sqlite_core).execute(CancelOrder(ordinary, "Fel produkt"), recep)
