@@ -116,5 +116,6 @@ def test_an_administrator_sees_and_lifts_the_lock(core, clock, admin, receptioni
 def test_the_failure_audit_names_the_desk_and_the_count(core):
     fail(core, times=2)
     with core.sessions() as s:
-        details = [e.details for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "Felaktigt lösenord"))]
+        details = [e.details for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "Felaktigt lösenord")
+                                                     .order_by(AuditEntry.id))]
     assert '"försök": 2' in details[-1] and "Kassa 1" in details[-1] and "fel-lösen" not in "".join(details)
