@@ -230,7 +230,7 @@ class PersonCardWidget(QWidget):
         actor = self.services.actor
         self.writer.run(lambda: routine.execute(command, actor),
                         lambda _result: self._saved(form),
-                        lambda error: self._save_failed(form, error))
+                        lambda error: self.save_failed(form, error))
 
     def _saved(self, form) -> None:
         form.clear_error()
@@ -238,7 +238,7 @@ class PersonCardWidget(QWidget):
         if self.person_id is not None:
             self.services.bus.person_changed.emit(self.person_id)
 
-    def _save_failed(self, form, error: Exception) -> None:
+    def save_failed(self, form, error: Exception) -> None:
         if isinstance(error, UserError):
             form.show_error(error)
             return

@@ -11,18 +11,18 @@ import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget,
-                               QTableWidgetItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidgetItem, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.inputs import FIELD_COLUMNS
 from app.domain.money import format_sek
 from app.errors import NotAllowed, UserError, ValidationError
-from app.menus import paid_for_others_menu, subscription_menu
+from app.menus import MenuEntry, MenuTarget, paid_for_others_menu, subscription_menu
 from app.orders import TILL_MISSING_REASON
 from app.queries.person_card import PersonCardData, load_document_content
 from app.rights import TILL, require
@@ -36,9 +36,24 @@ from widgets.input_rules import desk_country, limit
 from widgets import printing
 from widgets.invoice_pdf import invoice_document, invoice_title, render_invoice_pdf
 from widgets.search_panel import QueryRunner
+from widgets.services import UiServices
 
-if TYPE_CHECKING:
-    from widgets.person_card import PersonCardWidget
+
+
+class CardHost(Protocol):
+    """What a tab uses of the card it sits on (widgets/person_card.py's PersonCardWidget is one). The tabs
+    know the card only through this, so they never import the card module (no import circle)."""
+
+    services: UiServices
+    person_id: int | None
+    writer: QueryRunner
+
+    def save(self, routine_class, command, form) -> None: ...
+    def save_failed(self, form, error: Exception) -> None: ...
+    def menu_button(self, name: str) -> QToolButton: ...
+    def target(self, *, subscription_id: int | None = None, mandate_id: int | None = None) -> MenuTarget: ...
+    def attach_menu(self, button: QToolButton, entries: list[MenuEntry], target: MenuTarget) -> bool: ...
+    def mandate_entries(self, data: PersonCardData) -> list[MenuEntry]: ...
 
 # Background and text colour of a deviation chip per configured severity.
 SEVERITY_COLOURS = {
@@ -164,7 +179,7 @@ def _text(widget) -> str:
 
 
 class BasicTab(QWidget):
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.info = QLabel(self)
@@ -237,7 +252,7 @@ class BasicTab(QWidget):
 
 
 class AddressTab(QWidget):
-    def __init__(self, card: "PersonCardWidget", postal, default_country: str) -> None:
+    def __init__(self, card: CardHost, postal, default_country: str) -> None:
         super().__init__(card)
         from widgets.address_editor import AddressEditor
 
@@ -285,7 +300,7 @@ class AddressTab(QWidget):
 
 
 class MarketingTab(QWidget):
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.edit = EditForm(self)
@@ -313,7 +328,7 @@ class MarketingTab(QWidget):
 
 
 class StaffTab(QWidget):
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.edit = EditForm(self)
@@ -349,7 +364,7 @@ class StaffTab(QWidget):
 
 
 class MessagesTab(QWidget):
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.edit = EditForm(self)
@@ -389,7 +404,7 @@ class MessagesTab(QWidget):
 class JournalTab(QWidget):
     """Kundjournal: only built for users with the right "Kundjournal"."""
 
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.entries = read_only_table(self, "journal")
@@ -456,7 +471,7 @@ class DocumentsTab(QWidget):
     choose_file = staticmethod(_choose_file)  # replaceable in tests
     opener = staticmethod(open_with_desktop)  # replaceable in tests
 
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.documents: tuple = ()
@@ -544,7 +559,7 @@ class DocumentsTab(QWidget):
                 return load_document_content(session, actor, person_id, doc.id)
 
         self.reader.run(query, lambda found: self._open(doc.id, *found),
-                        lambda error: self.card._save_failed(self.flags, error))
+                        lambda error: self.card.save_failed(self.flags, error))
 
     def _open(self, document_id: int, filename: str, content: bytes) -> None:
         path = Path(self.card.services.user_data_dir) / DOCUMENT_DIR / f"{document_id}-{safe_file_name(filename)}"
@@ -568,7 +583,7 @@ class DocumentsTab(QWidget):
 
 
 class TableTab(QWidget):
-    def __init__(self, card: "PersonCardWidget", name: str, headers: tuple[str, ...], rows_of) -> None:
+    def __init__(self, card: CardHost, name: str, headers: tuple[str, ...], rows_of) -> None:
         super().__init__(card)
         self.headers, self.rows_of = headers, rows_of
         self.table = read_only_table(self, name)
@@ -660,7 +675,7 @@ class InvoicesTab(QWidget):
     COLUMNS = ("Nummer", "Typ", "Datum", "Förfaller", "Belopp", "Betalt", "Status")
     opener = staticmethod(open_with_desktop)  # replaceable in tests
 
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.data: PersonCardData | None = None
@@ -773,7 +788,7 @@ class InvoicesTab(QWidget):
         button.setEnabled(refusal is None)
         button.setToolTip(refusal or tooltip)
 
-    # -- the form protocol card._save_failed uses ----------------------------
+    # -- the form protocol card.save_failed uses ----------------------------
     def show_error(self, error: UserError) -> None:
         self._say(error.message, error=True)
 
@@ -806,7 +821,7 @@ class InvoicesTab(QWidget):
         self.card.writer.run(lambda: routine.execute(command, actor), done, self._failed)
 
     def _failed(self, error: Exception) -> None:
-        self.card._save_failed(self, error)
+        self.card.save_failed(self, error)
 
     def view(self) -> None:
         invoice = self.current()
@@ -894,7 +909,7 @@ def invoices_tab(card) -> InvoicesTab:
 
 
 class EconomyTab(QWidget):
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.debt = QLabel(self)
@@ -951,7 +966,7 @@ class SubscriptionsTab(QWidget):
     OTHER_COLUMNS = ("Nyttjare", "Abonnemang", "", "Status", "Debiterat t.o.m.", "Pris", "Avvikelser")
     MENU, CHIPS, OTHER_MENU, OTHER_CHIPS = 1, 9, 2, 6
 
-    def __init__(self, card: "PersonCardWidget") -> None:
+    def __init__(self, card: CardHost) -> None:
         super().__init__(card)
         self.card = card
         self.tree = QTreeWidget(self)
