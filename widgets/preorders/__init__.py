@@ -1,5 +1,4 @@
-"""Pre-orders (SPEC §7). A step of the split (issue 14 §7): the whole module moved here first, so that
-`git log --follow` keeps its history; the next commit splits it into one module per dialog."""
-from widgets.preorders import admin as _admin
-
-globals().update({k: v for k, v in vars(_admin).items() if not k.startswith("__")})
+"""Pre-orders (SPEC §7), one module per dialog: `admin` (Administrera förbeställningar), `add` (Lägg till
+förbeställning), `importing` (Importera förbeställningar, with its preview model); `models` holds the
+pre-order table and its filter, `common` the worker thread (`TaskRunner`) and the table, date and message
+helpers that the organisation card, the organisation search and the register import use too."""
