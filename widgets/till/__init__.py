@@ -1,5 +1,4 @@
-"""The till (Kassa). A step of the split (issue 14 §7): the whole module moved here first, so that
-`git log --follow` keeps its history; the next commit splits it into one module per dialog and panel."""
-from widgets.till import window as _window
-
-globals().update({k: v for k, v in vars(_window).items() if not k.startswith("__")})
+"""The till (Kassa), one module per window and dialog: `window` (TillWindow: the desk's open orders, the
+chosen order's lines and the payment buttons), `cash` (Kontant), `confirm` (Kort, Swish, Faktura),
+`cancel` (Makulera); `worker` runs the till's database calls off the UI thread, `receipt_files` says
+where a receipt PDF is written."""
