@@ -48,14 +48,15 @@ class SubscriptionsTab(QWidget):
         self.menu_buttons.clear()
         card = self.card
         for sub in data.subscriptions:
-            item = self._item(sub, (sub.product_name, "", sub.status_name, day_text(sub.start_date), day_text(sub.binding_end),
-                                    day_text(sub.charged_through), day_text(sub.end_date), format_sek(sub.price_ore),
-                                    "" if sub.payer_id == sub.user_id else sub.payer_name, ""))
+            item = self._item(sub, (sub.product_name, "", sub.status_name, day_text(sub.start_date),
+                                    day_text(sub.binding_end), day_text(sub.charged_through), day_text(sub.end_date),
+                                    format_sek(sub.price_ore), "" if sub.payer_id == sub.user_id else sub.payer_name,
+                                    ""))
             self.tree.addTopLevelItem(item)
             for addon in sub.addons:
                 child = self._item(addon, (addon.product_name, "", addon.status_name, day_text(addon.start_date),
-                                           day_text(addon.binding_end), day_text(addon.charged_through), day_text(addon.end_date),
-                                           format_sek(addon.price_ore), "", ""))
+                                           day_text(addon.binding_end), day_text(addon.charged_through),
+                                           day_text(addon.end_date), format_sek(addon.price_ore), "", ""))
                 item.addChild(child)
                 self.tree.setItemWidget(child, self.CHIPS, chip_row(addon.deviations))
             self.tree.setItemWidget(item, self.CHIPS, chip_row(sub.deviations))
