@@ -3,8 +3,7 @@
 The import-linter contracts in pyproject.toml ([tool.importlinter]) hold, and they would catch a violation:
 a copy of the code with a seeder back on the storage floor, a lazy upward import, Qt in the core, a
 device module reaching into app/ and two wizard modules importing each other breaks each contract. No
-module imports another back, anywhere (function-local imports count), except the one named, temporary
-exception. The program's entry sits above every layer; the command line never loads Qt.
+module imports another back, anywhere (function-local imports count). The program's entry sits above every layer; the command line never loads Qt.
 """
 from __future__ import annotations
 

@@ -169,7 +169,7 @@ def step_till_pay(win):
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from widgets.till import PaymentConfirmDialog
+    from widgets.till.confirm import PaymentConfirmDialog
 
     till = win.till_window
 

@@ -1,6 +1,6 @@
 """Inställningar > Lokalt register…: import an extract into the person register of Personuppslagning.
 
-Built like Importera förbeställningar (widgets/preorders.py), with its worker thread, table helpers
+Built like Importera förbeställningar (widgets/preorders/importing.py), with its worker thread, table helpers
 and progress bar: Välj fil…, the file is read and checked on the worker thread by the CSV reader
 every import shares (app.domain.register_csv), a preview shows every row — the values as they will
 be stored, or the reason in red — and "Importera N giltiga rader" runs the routine ImportRegister
@@ -20,7 +20,7 @@ from app.domain.register_csv import RegisterPreview, RegisterRow, read_register_
 from app.errors import UserError
 from app.routines.lookup_register import ImportRegister, ImportRegisterCommand, RegisterImportRow, register_size
 from app.routines.organisations import ImportRefused
-from widgets.preorders import ERROR_STYLE, OK_STYLE, RED, TaskRunner, fit_columns, make_table
+from widgets.preorders.common import ERROR_STYLE, OK_STYLE, RED, TaskRunner, fit_columns, make_table
 from widgets.services import UiServices
 from widgets.table_model import ROW_ROLE
 

@@ -11,7 +11,7 @@ from app.queries.admin import deviation_type_rows
 from app.queries.deviations import Deviation
 from app.routines.admin_settings import SetSeverities, SetSeveritiesCommand, SeverityChange
 from widgets.field_messages import make_error_label, set_message
-from widgets.person_tabs import SEVERITY_NAMES, deviation_chip
+from widgets.person_tabs.common import SEVERITY_NAMES, deviation_chip
 
 SCOPE_NAMES = {"person": "Person", "abonnemang": "Abonnemang", "medgivande": "Autogiromedgivande"}
 # The order staff think in: the worst first.

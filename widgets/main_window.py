@@ -461,7 +461,7 @@ class MainWindow(QMainWindow):
         self.open_person(person_id, card_number)
 
     def show_till(self) -> None:
-        from widgets.till import TillWindow
+        from widgets.till.window import TillWindow
 
         if not can(self.services.actor, TILL):  # its queries would refuse: say why instead of an empty till
             self.statusBar().showMessage(missing_right_message(TILL), 8000)

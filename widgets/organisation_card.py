@@ -24,9 +24,11 @@ from app.queries.organisations import (Choice, OrganisationCard, account_manager
 from app.rights import ORGANISATIONS, can
 from app.routines.organisations import EconomyCommand, UpdateOrganisationEconomy
 from app.settings import load_settings
-from widgets.preorders import (ERROR_STYLE, OK_STYLE, SORT_ROLE, PreOrderAdminDialog, PreOrderTableModel,
-                               TaskRunner, fit_columns, make_table)
+from widgets.preorders.admin import PreOrderAdminDialog
+from widgets.preorders.common import ERROR_STYLE, OK_STYLE, TaskRunner, fit_columns, make_table
+from widgets.preorders.models import PreOrderTableModel
 from widgets.services import UiServices
+from widgets.table_model import SORT_ROLE
 
 NO_RIGHT = "Kräver rättigheten ”Organisationer”."
 NO_LIST_RIGHT = "Listan visas bara för användare med rättigheten ”Organisationer”."

@@ -33,9 +33,18 @@ from app.menus import MenuEntry, MenuTarget, mandate_menu, person_menu, personal
 from app.queries.person_card import PersonCardData, load_person_card
 from app.rights import CUSTOMER_JOURNAL
 from widgets.person_overview import InternalMessageBanner, OverviewTab
-from widgets.person_tabs import (SEVERITY_COLOURS, AddressTab, BasicTab, DocumentsTab, EconomyTab, JournalTab,
-                                 MarketingTab, MessagesTab, StaffTab, SubscriptionsTab, bookings_tab, chip_row,
-                                 invoices_tab, purchases_tab, value_cards_tab)
+from widgets.person_tabs.address import AddressTab
+from widgets.person_tabs.basic import BasicTab
+from widgets.person_tabs.common import SEVERITY_COLOURS, chip_row
+from widgets.person_tabs.documents import DocumentsTab
+from widgets.person_tabs.economy import EconomyTab
+from widgets.person_tabs.invoices import invoices_tab
+from widgets.person_tabs.journal import JournalTab
+from widgets.person_tabs.lists import bookings_tab, purchases_tab, value_cards_tab
+from widgets.person_tabs.marketing import MarketingTab
+from widgets.person_tabs.messages import MessagesTab
+from widgets.person_tabs.staff import StaffTab
+from widgets.person_tabs.subscriptions import SubscriptionsTab
 from widgets.search_panel import QueryRunner
 from widgets.services import UiServices
 
@@ -130,7 +139,7 @@ class PersonCardWidget(QWidget):
         self.subscriptions_tab = SubscriptionsTab(self)
         self.value_cards_tab = value_cards_tab(self)
         self.journal_tab = JournalTab(self) if self.journal_allowed else None
-        from widgets.visits_tab import VisitsTab  # issue 13
+        from widgets.person_tabs.visits import VisitsTab  # issue 13
 
         self.visits_tab = VisitsTab(self)
         pages = [(self.overview_tab, "Översikt"), (self.basic_tab, "Basuppgifter"),
@@ -230,7 +239,7 @@ class PersonCardWidget(QWidget):
         actor = self.services.actor
         self.writer.run(lambda: routine.execute(command, actor),
                         lambda _result: self._saved(form),
-                        lambda error: self._save_failed(form, error))
+                        lambda error: self.save_failed(form, error))
 
     def _saved(self, form) -> None:
         form.clear_error()
@@ -238,7 +247,7 @@ class PersonCardWidget(QWidget):
         if self.person_id is not None:
             self.services.bus.person_changed.emit(self.person_id)
 
-    def _save_failed(self, form, error: Exception) -> None:
+    def save_failed(self, form, error: Exception) -> None:
         if isinstance(error, UserError):
             form.show_error(error)
             return

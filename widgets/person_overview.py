@@ -25,7 +25,7 @@ from app.domain.money import format_sek
 from app.queries.person_card import PersonCardData
 from app.queries.visits import VERDICT_NAMES
 from widgets.checkin_banner import STYLES
-from widgets.person_tabs import chip_row
+from widgets.person_tabs.common import chip_row
 
 NOTES_SHOWN = 3
 BANNER_STYLE = ("QFrame#internal_message_banner { background: #fef3c7; border: 2px solid #d97706; "

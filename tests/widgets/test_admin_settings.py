@@ -335,7 +335,7 @@ def test_severities_with_chip_preview_save_and_the_person_card_follows(qtbot, wi
     from db.models import DeviationType
     from app.seeding.reference import DEVIATION_TYPES
     from widgets.person_card import PersonCardWidget
-    from widgets.person_tabs import SEVERITY_COLOURS
+    from widgets.person_tabs.common import SEVERITY_COLOURS
 
     cat = b.catalog(sqlite_core)
     anna = b.person(sqlite_core, 1)

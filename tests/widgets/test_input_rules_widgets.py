@@ -17,10 +17,10 @@ from db.models import Address, Person
 from tests.app.conftest_data import add_person
 from widgets.date_field import DateField
 from widgets.person_card import PersonCardWidget
-from widgets.person_tabs import AddressTab
+from widgets.person_tabs.address import AddressTab
 from widgets.search_panel import SearchPanel
 from widgets.services import Bus, UiServices
-from widgets.till import CashDialog
+from widgets.till.cash import CashDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -15,7 +15,7 @@ from app.seeding.reference import DEVIATION_TYPES
 from tests.app.conftest_data import (add_card, add_freeze, add_invoice, add_mandate, add_person, add_photo,
                                      add_price_list, add_product, add_subscription, set_severity)
 from widgets.person_card import SEVERITY_COLOURS, PersonCardWidget
-from widgets.person_tabs import SubscriptionsTab
+from widgets.person_tabs.subscriptions import SubscriptionsTab
 from widgets.services import Bus, UiServices
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -11,8 +11,11 @@ from PySide6.QtWidgets import QApplication, QDialog
 from app.domain.preorder_csv import ERR_ALREADY_OPEN, MSG_EMPTY, MSG_PDF, MSG_XLSX
 from app.routines.organisations import DUPLICATE_OPEN
 from tests.app.orgdata import PREORDER_FILES, TODAY, add_preorder, build_orgs, preorder_count, preorders
-from widgets.preorders import (ROW_ROLE, AddPreOrderDialog, ImportDialog, ImportPreviewModel, PreOrderAdminDialog,
-                               PreOrderFilterProxy, PreOrderTableModel)
+from widgets.preorders.add import AddPreOrderDialog
+from widgets.preorders.admin import PreOrderAdminDialog
+from widgets.preorders.importing import ImportDialog, ImportPreviewModel
+from widgets.preorders.models import PreOrderFilterProxy, PreOrderTableModel
+from widgets.table_model import ROW_ROLE
 from widgets.services import Bus, UiServices
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

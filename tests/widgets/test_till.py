@@ -21,7 +21,11 @@ from db.models import Order, Payment
 from tests.app.test_orders import FEE, TOWELS, TRAINING, charge, make_person
 from widgets.receipt import render_receipt_pdf
 from widgets.services import Bus, UiServices
-from widgets.till import CancelDialog, CashDialog, PaymentConfirmDialog, TillWindow, receipt_path
+from widgets.till.cancel import CancelDialog
+from widgets.till.cash import CashDialog
+from widgets.till.confirm import PaymentConfirmDialog
+from widgets.till.receipt_files import receipt_path
+from widgets.till.window import TillWindow
 
 # The offscreen platform cannot size or raise windows; real desktops can.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",

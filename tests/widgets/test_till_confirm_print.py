@@ -29,7 +29,8 @@ from tests.widgets.test_till import Errors, answer_payment_question, wait_idle
 from widgets import printing
 from widgets.desk_settings import DeskSettings, DeskSettingsDialog
 from widgets.services import Bus, UiServices
-from widgets.till import PaymentConfirmDialog, TillWindow
+from widgets.till.confirm import PaymentConfirmDialog
+from widgets.till.window import TillWindow
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
                                        r"This plugin does not support raise\(\)")

@@ -12,7 +12,7 @@ from tests.app.sync.proxy import TcpProxy
 from tests.app.test_orders import FEE, charge, make_person
 from tests.widgets.test_till import Errors, answer_payment_question
 from widgets.services import Bus, UiServices
-from widgets.till import TillWindow
+from widgets.till.window import TillWindow
 
 pytestmark = [pytest.mark.pg, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
                                                         r"This plugin does not support raise\(\)")]

@@ -20,7 +20,7 @@ from app.menus import MenuTarget
 from tests.app import sub_builders as b
 from tests.wizards.conftest import Driver
 from widgets import printing
-from widgets.till import TillWindow
+from widgets.till.window import TillWindow
 from wizards.base import ERROR_STYLE, PageId
 from wizards.subscription.actions import ACTION_CODES, register_subscription_actions
 from wizards.subscription.wizards import BEKRAFTA, FRYSNINGSORSAK, PERIOD, FreezeWizard

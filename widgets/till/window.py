@@ -22,277 +22,39 @@ results come back through a queued signal. Without a till on this desk
 from __future__ import annotations
 
 import logging
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.clock import STOCKHOLM
-from app.domain.inputs import AMOUNT_RANGE_MESSAGE
-from app.domain.money import format_sek, parse_sek
-from app.errors import ConnectionLost, UserError, ValidationError
-from app.orders import INVOICE_DAYS, METHOD_NAMES, TILL_MISSING_REASON, OpenOrderRow, OrderSummary, cash_amount, \
-    open_orders, order_summary
+from app.domain.money import format_sek
+from app.errors import ConnectionLost, UserError
+from app.orders import METHOD_NAMES, TILL_MISSING_REASON, OpenOrderRow, OrderSummary, open_orders, order_summary
 from app.rights import TILL
 from app.routines.base import user_error_for
-from app.routines.pay_order import (CancelOrder, CancelOrderRoutine, PaidOrder, PayOrder, PayOrderRoutine,
-                                    StoreReceipt, StoreReceiptRoutine)
+from app.routines.pay_order import (CancelOrder, CancelOrderRoutine, PaidOrder, PayOrder, PayOrderRoutine, StoreReceipt,
+                                    StoreReceiptRoutine)
 from app.settings import load_settings
-from widgets.input_rules import limit
-from widgets.errors import show_user_error
 from widgets import printing
+from widgets.errors import show_user_error
 from widgets.printing import PrintDocument
 from widgets.receipt import receipt_document, vat_rate_text
 from widgets.services import UiServices
+from widgets.till.cancel import CancelDialog
+from widgets.till.cash import CashDialog
+from widgets.till.confirm import PaymentConfirmDialog
+from widgets.till.receipt_files import receipt_path, write_receipt_file
+from widgets.till.worker import Bridge, Worker
 
 log = logging.getLogger("reception.till")
 
-RECEIPT_DIR = "kvitton"
 NO_RIGHT = f"Du saknar rättigheten ”{TILL}” och kan inte ta betalt. Be en administratör om behörighet."
-
-
-def receipt_path(user_data_dir: Path, order_number: int) -> Path:
-    return Path(user_data_dir) / RECEIPT_DIR / f"kvitto-{order_number}.pdf"
-
-
-def write_receipt_file(user_data_dir: Path, order_number: int, pdf: bytes) -> Path:
-    """Write atomically: a half-written receipt never has the final name."""
-    path = receipt_path(user_data_dir, order_number)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".pdf.tmp")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, path)
-    return path
-
-
-# --------------------------------------------------------------------------
-# Dialogs
-# --------------------------------------------------------------------------
-
-
-class CashDialog(QDialog):
-    """Kontant: how much the customer handed over; shows the change (växel) while typing."""
-
-    def __init__(self, total_ore: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Kontant betalning")
-        self.total_ore = total_ore
-        self.due_ore = cash_amount(total_ore)
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        form.addRow("Att betala:", QLabel(format_sek(total_ore)))
-        if self.due_ore != total_ore:
-            form.addRow("Öresavrundning:", QLabel(format_sek(self.due_ore - total_ore)))
-            form.addRow("Att betala kontant:", QLabel(format_sek(self.due_ore)))
-        self.received_edit = QLineEdit(format_sek(self.due_ore, unit=False))
-        self.received_edit.setAccessibleName("Mottaget belopp")
-        self.received_edit.setMaxLength(24)
-        self.received_edit.selectAll()
-        received_label = QLabel("&Mottaget belopp:")
-        received_label.setBuddy(self.received_edit)
-        form.addRow(received_label, self.received_edit)
-        self.change_label = QLabel()
-        self.change_label.setStyleSheet("font-size: 16pt; font-weight: 600;")
-        form.addRow("Växel:", self.change_label)
-        layout.addLayout(form)
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #b00020;")
-        self.error_label.setWordWrap(True)
-        layout.addWidget(self.error_label)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("&Betala")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Avbryt")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.received_edit.textChanged.connect(self._update)
-        self._update()
-
-    def received_ore(self) -> int | None:
-        try:
-            return parse_sek(self.received_edit.text())
-        except ValidationError:
-            return None
-
-    def _update(self) -> None:
-        received = self.received_ore()
-        if received is None:
-            try:
-                parse_sek(self.received_edit.text())
-                problem = ""
-            except ValidationError as err:
-                problem = err.message
-            too_big = problem == AMOUNT_RANGE_MESSAGE
-            self.error_label.setText(problem if too_big else "Skriv beloppet kunden lämnade, t.ex. 500 eller 1 234,50.")
-        elif received < self.due_ore:
-            self.error_label.setText("Mottaget belopp är mindre än att betala.")
-        else:
-            self.error_label.setText("")
-        ok = received is not None and received >= self.due_ore
-        self.change_label.setText(format_sek(received - self.due_ore) if ok else "–")
-        self.ok_button.setEnabled(ok)
-
-    def accept(self) -> None:
-        if self.ok_button.isEnabled():
-            super().accept()
-
-    @classmethod
-    def ask(cls, parent: QWidget | None, total_ore: int) -> int | None:
-        """The amount handed over in öre, or None when the receptionist cancels."""
-        dialog = cls(total_ore, parent)
-        try:
-            return dialog.received_ore() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
-
-
-PAY_QUESTION = {"kort": "Betala {amount} med kort?", "swish": "Betala {amount} med Swish?",
-                "faktura": "Betala {amount} med faktura?"}
-PAY_DETAIL = {"kort": "Ta betalt på kortterminalen först.", "swish": "Kontrollera att Swish-betalningen har kommit.",
-              "faktura": f"Kunden får en faktura som förfaller om {INVOICE_DAYS} dagar."}
-
-
-class PaymentConfirmDialog(QDialog):
-    """Kort (F6), Swish (F7), Faktura (F8): asked once with the amount; Enter pays, Esc goes back with nothing paid."""
-
-    def __init__(self, method: str, total_ore: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"{METHOD_NAMES[method]} betalning")
-        layout = QVBoxLayout(self)
-        self.question = QLabel(PAY_QUESTION[method].format(amount=format_sek(total_ore)))
-        self.question.setObjectName("pay_question")
-        self.question.setStyleSheet("font-size: 15pt; font-weight: 600;")
-        layout.addWidget(self.question)
-        detail = QLabel(PAY_DETAIL[method])
-        detail.setWordWrap(True)
-        layout.addWidget(detail)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("&Betala")
-        self.ok_button.setDefault(True)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Avbryt")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.ok_button.setFocus()
-
-    @classmethod
-    def ask(cls, parent: QWidget | None, method: str, total_ore: int) -> bool:
-        """True when the receptionist confirmed (Enter / Betala), False for Esc / Avbryt."""
-        dialog = cls(method, total_ore, parent)
-        try:
-            return dialog.exec() == QDialog.DialogCode.Accepted
-        finally:
-            dialog.deleteLater()
-
-
-class CancelDialog(QDialog):
-    """Makulera: why the order is voided (kept in the audit log)."""
-
-    def __init__(self, order_number: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Makulera order {order_number}")
-        layout = QVBoxLayout(self)
-        text = QLabel(f"Order {order_number} tas bort ur kassan och ska inte betalas.\n"
-                      "Det som rutinen ändrade på kunden ändras inte.")
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setAccessibleName("Orsak")
-        limit(self.reason_edit, "reason")
-        label = QLabel("&Orsak:")
-        label.setBuddy(self.reason_edit)
-        row = QHBoxLayout()
-        row.addWidget(label)
-        row.addWidget(self.reason_edit, 1)
-        layout.addLayout(row)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("&Makulera")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Avbryt")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.reason_edit.textChanged.connect(lambda text: self.ok_button.setEnabled(bool(text.strip())))
-        self.ok_button.setEnabled(False)
-
-    def accept(self) -> None:
-        if self.reason_edit.text().strip():
-            super().accept()
-
-    @classmethod
-    def ask(cls, parent: QWidget | None, order_number: int) -> str | None:
-        dialog = cls(order_number, parent)
-        try:
-            return dialog.reason_edit.text().strip() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
-
-
-# --------------------------------------------------------------------------
-# Worker: database calls off the UI thread, one at a time, in order
-# --------------------------------------------------------------------------
-
-
 TILL_OFFLINE = ("Ingen kontakt med servern – kassan tar inte betalt just nu. Order och betalningar finns bara på "
                "servern; en order från en köad åtgärd kommer hit när åtgärden har skickats.")
-
-
-class _Bridge(QObject):
-    finished = Signal(object, object, object)  # callback pair, result, error
-
-
-class _Worker:
-    def __init__(self, parent: QObject) -> None:
-        self.bridge = _Bridge(parent)
-        self.bridge.finished.connect(self._deliver)
-        self.executor: ThreadPoolExecutor | None = None
-        self.pending = 0
-
-    def run(self, work: Callable[[], Any], done: Callable[[Any], None],
-            failed: Callable[[BaseException], None]) -> None:
-        if self.executor is None:
-            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="till-db")
-        self.pending += 1
-        bridge = self.bridge
-
-        def job() -> None:
-            try:
-                result = work()
-            except BaseException as err:  # delivered to the UI thread, where it is shown or re-raised
-                bridge.finished.emit((done, failed), None, err)
-            else:
-                bridge.finished.emit((done, failed), result, None)
-
-        self.executor.submit(job)
-
-    def _deliver(self, callbacks, result, error) -> None:
-        self.pending -= 1
-        done, failed = callbacks
-        if error is not None:
-            failed(error)
-        else:
-            done(result)
-
-    def shutdown(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True)
-            self.executor = None
-
-
-# --------------------------------------------------------------------------
-# The window
-# --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -338,7 +100,7 @@ class TillWindow(QWidget):
         self.paid_view: PaidView | None = None  # after a payment: its receipt, and no order selected
         self._busy = False
         self._unconfirmed_payment: PayOrder | None = None  # kept while the connection is broken
-        self._worker = _Worker(self)
+        self._worker = Worker(self)
 
         # Left: open orders
         self.orders_table = QTableWidget(0, len(self.ORDER_COLUMNS))
@@ -458,7 +220,7 @@ class TillWindow(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status_label)
         if self.core.connectivity is not None:
-            self._bridge_state = _Bridge(self)
+            self._bridge_state = Bridge(self)
             self._bridge_state.finished.connect(lambda *_: self._connectivity_changed())
             self._unsubscribe_state = self.core.connectivity.subscribe(
                 lambda _c: self._bridge_state.finished.emit(None, None, None))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.clock import STOCKHOLM
 from app.queries.visits import person_visits
-from widgets.person_tabs import fill_table, read_only_table
+from widgets.person_tabs.common import fill_table, read_only_table
 from widgets.search_panel import QueryRunner
 
 log = logging.getLogger("reception.ui.visits")
