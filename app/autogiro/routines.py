@@ -1,0 +1,675 @@
+"""The audited Autogiro routines: export the files the club sends, import the files Bankgirot returns.
+
+Each routine is one transaction with an audit row (app.routines.base.Routine) and marks exactly what it
+sent or read, so running it again does nothing new:
+
+* **Skicka medgivanden** (medgivandeunderlag): TK03 for mandates Bankgirot still holds that are cancelled
+  here (replaced by a new mandate, or the payer no longer pays any autogiro subscription), TK05 when the
+  payer-number scheme gave an approved mandate a new number, TK04 for every new mandate (ny → hos_bgc).
+  The mandate's ``payer_number``, ``sent_at`` and ``bgc_closed_at`` say what was sent.
+* **Skicka betalningsunderlag**: for the debit date, every running autogiro main subscription whose payer
+  has an approved mandate is charged (with its add-ons) what must be covered by the next debit date —
+  the same arithmetic as "Debitera ikapp" (app.domain.debit.catch_up_plan: price, freezes, credit days,
+  part intervals, slutdatum). Each debit is a row in ``autogiro_debits`` — unique per subscription and
+  debit date, so the database refuses a second one — with an invoice (kind autogiro) for what the payer
+  owes until Bankgirot reports the debit paid; debiterat t.o.m. moves as with Debitera.
+* **Skicka makuleringar**: TK25 for each debit not yet due whose invoice was credited (Kreditera on the
+  Fakturor tab, e.g. after a freeze); the debit becomes makulerad.
+* **Läs in fil från Bankgirot**: medgivandeavisering, betalningsspecifikation or avvisade
+  betalningsuppdrag. The file is checked whole first (app.autogiro.incoming); a bad file changes nothing.
+  A file is read once: its sha256 is unique in ``autogiro_files``.
+
+The file is written next to its final name (``.part``) inside the transaction and renamed only after the
+commit; if the transaction fails the part file is removed, so the folder never holds a file whose
+contents the database does not know.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from app.autogiro import codes
+from app.autogiro.format import AutogiroFileError, format_bankgiro, parse_bankgiro, parse_customer_number
+from app.autogiro.incoming import (
+    AVVISADE,
+    BETALNINGSSPECIFIKATION,
+    KIND_NAMES,
+    MEDGIVANDEAVISERING,
+    check_file,
+    records,
+)
+from app.autogiro.outgoing import AMENDMENTS, MANDATES, PAYMENTS, RequestWriter
+from app.context import Actor
+from app.counters import next_number
+from app.domain.debit import catch_up_plan
+from app.domain.money import format_sek
+from app.domain.periods import add_months, iso
+from app.errors import ValidationError
+from app.rights import SYSTEM_SETTINGS
+from app.routines.base import Routine
+from app.settings import BusinessSettings, load_settings
+
+LIVE = ("kommande", "aktivt", "fryst", "framtida_frysning", "uppsagt")
+FAILED = ("misslyckad", "avvisad")
+MAX_LISTED = 200  # rows named one by one in a result; the rest are counted
+FILE_KIND_NAMES = {MANDATES: "Medgivandeunderlag", PAYMENTS: "Betalningsunderlag", AMENDMENTS: "Makulering/ändring",
+                   **KIND_NAMES}
+
+
+# --------------------------------------------------------------------------
+# Settings and payer numbers
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Club:
+    bankgiro: str
+    customer_number: str
+    scheme: str
+    debit_day: int
+
+
+def club_from(settings: BusinessSettings) -> Club:
+    where = " Ange det under Inställningar > Inställningar…, Autogiro (Bankgirot)."
+    try:
+        bankgiro = parse_bankgiro(settings.autogiro_bankgiro, "autogiro_bankgiro")
+        customer = parse_customer_number(settings.autogiro_customer_number, "autogiro_customer_number")
+    except ValidationError as err:
+        raise ValidationError(err.message + where, field=err.field) from None
+    return Club(bankgiro, customer, settings.autogiro_payer_number, settings.autogiro_debit_day)
+
+
+def payer_number_for(scheme: str, customer_number: int, personnummer: str | None) -> str | None:
+    """The payer number Bankgirot knows the payer by; None when the scheme has nothing for this person."""
+    if scheme == "personnummer":
+        return personnummer or None
+    return str(customer_number)
+
+
+def next_debit_date(today: date, debit_day: int) -> date:
+    """The first debit day after today (a file must reach Bankgirot before the debit day)."""
+    this_month = today.replace(day=debit_day)
+    return this_month if this_month > today else add_months(this_month, 1)
+
+
+# --------------------------------------------------------------------------
+# Writing a file inside the transaction, renaming it after the commit
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportCommand:
+    folder: str
+    debit_date: date | None = None       # betalningsunderlag: None = the next debit day
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    kind: str
+    file_name: str | None                # None: nothing to send, no file written
+    records: int
+    total_ore: int
+    summary: str
+    skipped: tuple[str, ...] = ()
+    skipped_count: int = 0
+
+
+class _Export(Routine[ExportCommand, ExportResult]):
+    required_rights = (SYSTEM_SETTINGS,)
+    kind: str
+
+    def execute(self, command: ExportCommand, actor: Actor) -> ExportResult:
+        self._part: Path | None = None
+        try:
+            result = super().execute(command, actor)
+        except BaseException:
+            if self._part is not None and self._part.exists():
+                self._part.unlink()
+            raise
+        if self._part is not None and result.file_name:
+            os.replace(self._part, self._part.with_name(result.file_name))
+        return result
+
+    def validate(self, session: Session, command: ExportCommand) -> None:
+        folder = Path(command.folder)
+        if not folder.is_dir():
+            raise ValidationError(f"Mappen ”{command.folder}” finns inte. Välj en befintlig mapp.", field="folder")
+        if not os.access(folder, os.W_OK):
+            raise ValidationError(f"Reception får inte skriva i mappen ”{command.folder}”.", field="folder")
+        club_from(load_settings(session))
+
+    def _open(self, session: Session, command: ExportCommand, club: Club, actor: Actor):
+        """The file row (its id names the file) and a writer on the .part file."""
+        from db.models import AutogiroFile
+
+        today = self.core.clock.today()
+        row = AutogiroFile(direction="ut", kind=self.kind, file_name="", sha256=f"pending-{uuid.uuid4()}",
+                           written_on=today, records=0, total_ore=0, summary="", created_at=self.core.clock.now(),
+                           user_id=actor.user_id)
+        session.add(row)
+        session.flush()
+        row.file_name = f"autogiro_{self.kind}_{today:%Y%m%d}_{row.id}.txt"
+        self._part = Path(command.folder) / (row.file_name + ".part")
+        out = open(self._part, "wb")
+        return row, out, RequestWriter(out, self.kind, customer_number=club.customer_number, bankgiro=club.bankgiro,
+                                       written_on=today)
+
+    def _close(self, row, out, writer: RequestWriter, summary: str) -> None:
+        out.close()
+        digest = hashlib.sha256()
+        with open(self._part, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        row.sha256 = digest.hexdigest()
+        row.records = writer.totals.records
+        row.total_ore = writer.totals.debit_ore
+        row.summary = summary
+
+    def _nothing(self, session: Session, row, out) -> None:
+        out.close()
+        self._part.unlink()
+        self._part = None
+        session.delete(row)
+        session.flush()
+
+
+def _listed(reasons: list[str]) -> tuple[tuple[str, ...], int]:
+    return tuple(reasons[:MAX_LISTED]), len(reasons)
+
+
+# --------------------------------------------------------------------------
+# Medgivandeunderlag
+# --------------------------------------------------------------------------
+
+
+def _event(session: Session, mandate_id: int, at, event: str, text: str, code: str | None = None,
+           file_id: int | None = None) -> None:
+    from db.models import AutogiroMandateEvent
+
+    session.add(AutogiroMandateEvent(mandate_id=mandate_id, at=at, event=event, code=code, text=text[:300],
+                                     file_id=file_id))
+
+
+class ExportMandates(_Export):
+    name = "Skicka medgivanden till Bankgirot"
+    kind = MANDATES
+
+    def perform(self, session: Session, command: ExportCommand, actor: Actor):
+        from db.models import AutogiroMandate, Person, Product, Subscription
+
+        club = club_from(load_settings(session))
+        now, today = self.core.clock.now(), self.core.clock.today()
+        row, out, writer = self._open(session, command, club, actor)
+        counts = {"03": 0, "05": 0, "04": 0}
+        skipped: list[str] = []
+
+        pays_ag = exists().where(Subscription.payer_id == AutogiroMandate.person_id,
+                                 Subscription.status.in_(LIVE),
+                                 Product.id == Subscription.product_id, Product.payment == "AG",
+                                 (Subscription.end_date.is_(None)) | (Subscription.end_date >= today))
+        # 1. Cancellations: replaced or cancelled here while Bankgirot still holds them, and approved
+        #    mandates of payers who no longer pay any autogiro subscription.
+        closing = session.scalars(select(AutogiroMandate).where(
+            AutogiroMandate.approved_at.is_not(None), AutogiroMandate.bgc_closed_at.is_(None),
+            AutogiroMandate.payer_number.is_not(None),
+            (AutogiroMandate.status == "makulerat") | ((AutogiroMandate.status == "aktivt") & ~pays_ag))
+            .order_by(AutogiroMandate.id)).all()
+        for m in closing:
+            writer.cancel_mandate(m.payer_number)
+            if m.status == "aktivt":
+                m.status, m.updated_at = "makulerat", now
+                text = "Makulering skickad: betalaren har inget autogiroabonnemang kvar"
+            else:
+                text = "Makulering skickad till Bankgirot"
+            m.bgc_closed_at = now
+            _event(session, m.id, now, "makulering_skickad", text, file_id=row.id)
+            counts["03"] += 1
+
+        # 2. New payer numbers for approved mandates (the scheme was switched).
+        active = session.execute(select(AutogiroMandate, Person.customer_number, Person.personnummer)
+                                 .join(Person, Person.id == AutogiroMandate.person_id)
+                                 .where(AutogiroMandate.status == "aktivt", AutogiroMandate.payer_number.is_not(None),
+                                        AutogiroMandate.bgc_closed_at.is_(None))
+                                 .order_by(AutogiroMandate.id)).all()
+        for m, customer_number, pnr in active:
+            wanted = payer_number_for(club.scheme, customer_number, pnr)
+            if wanted is not None and wanted != m.payer_number:
+                writer.change_payer_number(m.payer_number, wanted)
+                _event(session, m.id, now, "nytt_betalarnummer",
+                       f"Nytt betalarnummer {wanted} (tidigare {m.payer_number}) skickat", file_id=row.id)
+                m.payer_number, m.updated_at = wanted, now
+                counts["05"] += 1
+
+        # 3. New mandates.
+        new = session.execute(select(AutogiroMandate, Person.customer_number, Person.personnummer,
+                                     Person.first_name, Person.last_name)
+                              .join(Person, Person.id == AutogiroMandate.person_id)
+                              .where(AutogiroMandate.status == "ny").order_by(AutogiroMandate.id)).all()
+        for m, customer_number, pnr, first, last in new:
+            number = payer_number_for(club.scheme, customer_number, pnr)
+            if number is None:
+                skipped.append(f"{first} {last} (kundnummer {customer_number}): saknar personnummer, som är "
+                               "betalarnummer enligt inställningarna. Medgivandet skickades inte.")
+                continue
+            writer.new_mandate(number, m.clearing, m.account_number, m.holder_personnummer)
+            m.payer_number, m.status, m.sent_at, m.updated_at = number, "hos_bgc", now, now
+            _event(session, m.id, now, "skickad", "Skickat till Bankgirot", file_id=row.id)
+            counts["04"] += 1
+
+        listed, n_skipped = _listed(skipped)
+        if writer.totals.records == 0:
+            self._nothing(session, row, out)
+            summary = "Inga medgivanden att skicka."
+            if n_skipped:
+                summary += f" {n_skipped} kunde inte skickas."
+            return ExportResult(self.kind, None, 0, 0, summary, listed, n_skipped), "autogiro_file", None
+        summary = (f"{counts['04']} nya medgivanden, {counts['03']} makuleringar, "
+                   f"{counts['05']} byten av betalarnummer.")
+        if n_skipped:
+            summary += f" {n_skipped} kunde inte skickas."
+        self._close(row, out, writer, summary)
+        return (ExportResult(self.kind, row.file_name, writer.totals.records, 0, summary, listed, n_skipped),
+                "autogiro_file", row.id)
+
+
+# --------------------------------------------------------------------------
+# Betalningsunderlag
+# --------------------------------------------------------------------------
+
+
+class ExportDebits(_Export):
+    name = "Skicka betalningsunderlag till Bankgirot"
+    kind = PAYMENTS
+
+    def debit_date(self, session: Session, command: ExportCommand) -> date:
+        today = self.core.clock.today()
+        if command.debit_date is None:
+            return next_debit_date(today, load_settings(session).autogiro_debit_day)
+        if command.debit_date <= today:
+            raise ValidationError("Dragningsdagen måste ligga efter i dag: Bankgirot ska ha filen före "
+                                  "dragningsdagen.", field="debit_date")
+        return command.debit_date
+
+    def validate(self, session: Session, command: ExportCommand) -> None:
+        super().validate(session, command)
+        self.debit_date(session, command)
+
+    def perform(self, session: Session, command: ExportCommand, actor: Actor):
+        from app.routines.subscriptions.facts import apply_debit_plan, load
+        from db.models import AutogiroDebit, AutogiroMandate, Invoice, Person, Product, Subscription
+
+        club = club_from(load_settings(session))
+        now, today = self.core.clock.now(), self.core.clock.today()
+        on = self.debit_date(session, command)
+        horizon = add_months(on, 1)  # each debit pays what must be covered by the next debit day
+        row, out, writer = self._open(session, command, club, actor)
+        skipped: list[str] = []
+        candidates = session.execute(
+            select(Subscription.id, Subscription.payer_id, AutogiroMandate.id, AutogiroMandate.payer_number,
+                   Person.first_name, Person.last_name, Person.customer_number)
+            .join(Product, Product.id == Subscription.product_id)
+            .join(Person, Person.id == Subscription.payer_id)
+            .outerjoin(AutogiroMandate, and_(AutogiroMandate.person_id == Subscription.payer_id,
+                                             AutogiroMandate.status == "aktivt",
+                                             AutogiroMandate.payer_number.is_not(None)))
+            .where(Subscription.parent_id.is_(None), Product.payment == "AG", Subscription.status.in_(LIVE),
+                   ~exists().where(AutogiroDebit.subscription_id == Subscription.id,
+                                   AutogiroDebit.debit_date == on))
+            .order_by(Subscription.id)).all()
+        for sub_id, payer_id, mandate_id, payer_number, first, last, customer_number in candidates:
+            loaded = load(session, sub_id)
+            plan = catch_up_plan(loaded.main_facts, loaded.addon_facts, horizon)
+            if plan is None:
+                continue
+            if mandate_id is None:
+                skipped.append(f"{first} {last} (kundnummer {customer_number}): inget godkänt autogiromedgivande "
+                               f"– {format_sek(plan.total_ore)} drogs inte.")
+                continue
+            if plan.total_ore <= 0:  # the whole span is free (frozen): coverage moves, nothing is drawn
+                apply_debit_plan(loaded, plan)
+                continue
+            apply_debit_plan(loaded, plan)
+            invoice_number = next_number(session, "invoice_number")
+            invoice = Invoice(invoice_number=invoice_number, person_id=payer_id, kind="autogiro", issued_on=today,
+                              due_on=on, amount_ore=plan.total_ore, paid_ore=0, status="obetald")
+            session.add(invoice)
+            session.flush()
+            first_line = plan.lines[0]
+            session.add(AutogiroDebit(subscription_id=sub_id, payer_id=payer_id, mandate_id=mandate_id,
+                                      payer_number=payer_number, debit_date=on, amount_ore=plan.total_ore,
+                                      period_from=first_line.period_from, period_to=plan.new_charged_through,
+                                      invoice_id=invoice.id, status="skickad", file_id=row.id,
+                                      created_at=now, updated_at=now))
+            writer.debit(payer_number, plan.total_ore, on, str(invoice_number))
+
+        listed, n_skipped = _listed(skipped)
+        extra = f" {n_skipped} abonnemang saknar godkänt medgivande och drogs inte." if n_skipped else ""
+        if writer.totals.records == 0:
+            self._nothing(session, row, out)
+            return (ExportResult(self.kind, None, 0, 0, f"Inga dragningar att skicka för {iso(on)}.{extra}", listed,
+                                 n_skipped), "autogiro_file", None)
+        totals = writer.totals
+        summary = f"{totals.debit_count} dragningar den {iso(on)}, totalt {format_sek(totals.debit_ore)}.{extra}"
+        self._close(row, out, writer, summary)
+        return (ExportResult(self.kind, row.file_name, totals.records, totals.debit_ore, summary, listed, n_skipped),
+                "autogiro_file", row.id)
+
+
+# --------------------------------------------------------------------------
+# Makulering/ändring
+# --------------------------------------------------------------------------
+
+
+class ExportCancellations(_Export):
+    name = "Skicka makuleringar till Bankgirot"
+    kind = AMENDMENTS
+
+    def perform(self, session: Session, command: ExportCommand, actor: Actor):
+        from db.models import AutogiroDebit, Invoice
+
+        club = club_from(load_settings(session))
+        now, today = self.core.clock.now(), self.core.clock.today()
+        row, out, writer = self._open(session, command, club, actor)
+        withdrawn = session.execute(
+            select(AutogiroDebit, Invoice.invoice_number).join(Invoice, Invoice.id == AutogiroDebit.invoice_id)
+            .where(AutogiroDebit.status == "skickad", AutogiroDebit.debit_date > today,
+                   Invoice.status == "krediterad").order_by(AutogiroDebit.id)).all()
+        for debit, invoice_number in withdrawn:
+            writer.cancel_payment(debit.payer_number, debit.debit_date, debit.amount_ore, str(invoice_number))
+            debit.status, debit.cancel_file_id, debit.updated_at = "makulerad", row.id, now
+            debit.result_text = "Makulering skickad till Bankgirot (fakturan krediterades)"
+        if writer.totals.records == 0:
+            self._nothing(session, row, out)
+            return ExportResult(self.kind, None, 0, 0, "Inga dragningar att makulera."), "autogiro_file", None
+        summary = f"{writer.totals.records} dragningar makulerade, totalt {format_sek(writer.totals.debit_ore)}."
+        self._close(row, out, writer, summary)
+        return (ExportResult(self.kind, row.file_name, writer.totals.records, writer.totals.debit_ore, summary),
+                "autogiro_file", row.id)
+
+
+EXPORTS = (ExportMandates, ExportCancellations, ExportDebits)
+
+
+# --------------------------------------------------------------------------
+# Incoming files
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportCommand:
+    path: str
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    """One record of the file as the preview and the result show it."""
+
+    line_no: int
+    payer_number: str
+    what: str            # e.g. "Medgivande", "Dragning 499,00 kr 2027-01-27"
+    outcome: str         # Swedish: what happens / happened
+    applies: bool        # False: nothing changes for this record (already done, or not found)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    kind_name: str
+    file_name: str
+    already_read: bool
+    records: int
+    applied: int
+    unmatched: int
+    summary: str
+    lines: tuple[ImportLine, ...] = ()
+    unmatched_lines: tuple[ImportLine, ...] = field(default=())
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+_REFERENCE_NUMBER = re.compile(r"(\d+)\s*$")
+
+
+def _invoice_number(reference: str) -> int | None:
+    found = _REFERENCE_NUMBER.search(reference)
+    return int(found.group(1)) if found else None
+
+
+class ImportBankgirotFile(Routine[ImportCommand, ImportResult]):
+    """Read one file from Bankgirot; ``preview`` says per record what would happen, ``execute`` does it."""
+
+    name = "Läs in autogirofil från Bankgirot"
+    required_rights = (SYSTEM_SETTINGS,)
+
+    def preview(self, command: ImportCommand) -> ImportResult:
+        """What reading the file would do, record by record; a write session rolled back (read sessions
+        may run in autocommit, where a flush would stay)."""
+        session = self.core.write_session()
+        try:
+            with session.begin():
+                result = self._apply(session, command, None)
+                session.rollback()
+            return result
+        finally:
+            session.close()
+
+    def validate(self, session: Session, command: ImportCommand) -> None:
+        self._check(session, command)
+
+    def _check(self, session: Session, command: ImportCommand):
+        path = Path(command.path)
+        if not path.is_file():
+            raise ValidationError(f"Filen ”{command.path}” finns inte.", field="path")
+        club = club_from(load_settings(session))
+        try:
+            summary = check_file(path)
+        except AutogiroFileError as err:
+            raise ValidationError(err.message, field="path") from None
+        except OSError as err:
+            raise ValidationError(f"Filen kan inte läsas: {err.strerror or err}.", field="path") from None
+        opening = summary.opening
+        if opening.bankgiro.lstrip("0") != club.bankgiro.lstrip("0"):
+            raise ValidationError(f"Filen gäller bankgironummer {format_bankgiro(opening.bankgiro)}, men klubbens är "
+                                  f"{format_bankgiro(club.bankgiro)}. Ingenting har ändrats.", field="path")
+        if opening.customer_number.lstrip("0") != club.customer_number.lstrip("0"):
+            raise ValidationError(f"Filen gäller kundnummer {opening.customer_number} hos Bankgirot, men klubbens är "
+                                  f"{club.customer_number}. Ingenting har ändrats.", field="path")
+        return summary
+
+    def perform(self, session: Session, command: ImportCommand, actor: Actor):
+        result = self._apply(session, command, actor)
+        return result, "autogiro_file", None
+
+    def _apply(self, session: Session, command: ImportCommand, actor: Actor | None) -> ImportResult:
+        """Apply the file (``actor`` given) or only say what would happen (preview: the caller rolls back)."""
+        from db.models import AutogiroFile
+
+        summary = self._check(session, command)
+        opening = summary.opening
+        path = Path(command.path)
+        digest = file_sha256(path)
+        kind_name = KIND_NAMES[opening.kind]
+        before = session.scalar(select(AutogiroFile).where(AutogiroFile.direction == "in",
+                                                           AutogiroFile.sha256 == digest))
+        if before is not None:
+            when = before.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            return ImportResult(opening.kind, kind_name, path.name, True, summary.records - 1, 0, 0,
+                                f"Filen är redan inläst ({when}). Ingenting har ändrats.")
+        row = AutogiroFile(direction="in", kind=opening.kind, file_name=path.name[:255], sha256=digest,
+                           written_on=opening.written_on, records=0, total_ore=0, summary="",
+                           created_at=self.core.clock.now(), user_id=actor.user_id if actor else None)
+        session.add(row)
+        session.flush()
+        handler = {MEDGIVANDEAVISERING: self._mandate, BETALNINGSSPECIFIKATION: self._payment,
+                   AVVISADE: self._rejection}[opening.kind]
+        settings = load_settings(session)
+        shown: list[ImportLine] = []
+        unmatched: list[ImportLine] = []
+        n = applied = total = 0
+        for record in records(path):
+            n += 1
+            line = handler(session, record, row.id, settings)
+            if line.applies:
+                applied += 1
+                total += getattr(record, "amount_ore", 0) if line.what.startswith("Dragning") else 0
+            elif line.outcome.startswith("Finns inte"):
+                unmatched.append(line)
+            if len(shown) < MAX_LISTED * 50:
+                shown.append(line)
+        text = f"{kind_name}: {n} poster, {applied} ändrade"
+        if unmatched:
+            text += f", {len(unmatched)} hittades inte i Reception"
+        text += "."
+        row.records, row.total_ore, row.summary = n, total, text
+        return ImportResult(opening.kind, kind_name, path.name, False, n, applied, len(unmatched), text,
+                            tuple(shown), tuple(unmatched[:MAX_LISTED]))
+
+    # -- medgivandeavisering ---------------------------------------------------
+    def _mandate(self, session: Session, advice, file_id: int, settings) -> ImportLine:
+        from db.models import AutogiroMandate
+
+        now = self.core.clock.now()
+        what = f"Medgivande ({codes.explain(codes.MANDATE_INFO, advice.info)})"
+        comment = advice.comment
+        text = codes.explain(codes.MANDATE_COMMENT, comment)
+        mandates = session.scalars(select(AutogiroMandate).where(AutogiroMandate.payer_number == advice.payer_number)
+                                   .order_by(AutogiroMandate.id.desc())).all()
+        if not mandates:
+            return ImportLine(advice.line_no, advice.payer_number, what,
+                              f"Finns inte i Reception: inget medgivande med betalarnummer {advice.payer_number}.",
+                              False)
+        pending = next((m for m in mandates if m.status == "hos_bgc"), None)
+        active = next((m for m in mandates if m.status == "aktivt"), None)
+        open_closing = next((m for m in mandates if m.status == "makulerat" and m.bgc_closed_at is None
+                             and m.approved_at is not None), None)
+        if comment in codes.MANDATE_APPROVED:
+            if advice.info == "05":
+                return ImportLine(advice.line_no, advice.payer_number, what, "Bytet av betalarnummer är klart.", False)
+            if pending is None:
+                return ImportLine(advice.line_no, advice.payer_number, what,
+                                  "Redan godkänt – ingen ändring." if active else
+                                  "Inget medgivande väntar på svar – ingen ändring.", False)
+            pending.status, pending.approved_at, pending.updated_at = "aktivt", now, now
+            _event(session, pending.id, now, "godkand", f"Godkänt av Bankgirot {iso(advice.on)}", comment, file_id)
+            return ImportLine(advice.line_no, advice.payer_number, what, "Godkänt: medgivandet är aktivt.", True)
+        if comment in codes.MANDATE_IGNORED:
+            return ImportLine(advice.line_no, advice.payer_number, what, f"{text} Ingen ändring i Reception.", False)
+        if comment in codes.MANDATE_CANCELLED:
+            target = active or pending or open_closing
+            if target is None:
+                return ImportLine(advice.line_no, advice.payer_number, what, "Redan makulerat – ingen ändring.", False)
+            if target is open_closing:  # Bankgirot confirms the cancellation we sent
+                target.bgc_closed_at = now
+                return ImportLine(advice.line_no, advice.payer_number, what, "Makuleringen är bekräftad.", True)
+            target.status, target.bgc_closed_at, target.updated_at = "makulerat", now, now
+            _event(session, target.id, now, "makulerad", f"Makulerat av Bankgirot {iso(advice.on)}: {text}", comment,
+                   file_id)
+            return ImportLine(advice.line_no, advice.payer_number, what, f"Makulerat: {text}", True)
+        # Anything else is a refusal of what we sent.
+        if pending is None:
+            return ImportLine(advice.line_no, advice.payer_number, what,
+                              f"{text} Inget medgivande väntar på svar – ingen ändring.", False)
+        pending.status, pending.bgc_closed_at, pending.updated_at = "avvisat", now, now
+        _event(session, pending.id, now, "avvisad", f"Avvisat av Bankgirot {iso(advice.on)}: {text}", comment, file_id)
+        return ImportLine(advice.line_no, advice.payer_number, what, f"Avvisat: {text}", True)
+
+    # -- betalningsspecifikation -----------------------------------------------
+    def _debit_for(self, session: Session, record):
+        from db.models import AutogiroDebit, Invoice
+
+        number = _invoice_number(record.reference)
+        if number is None:
+            return None
+        return session.scalar(select(AutogiroDebit).join(Invoice, Invoice.id == AutogiroDebit.invoice_id)
+                              .where(Invoice.invoice_number == number,
+                                     AutogiroDebit.payer_number == record.payer_number))
+
+    def _payment(self, session: Session, record, file_id: int, settings) -> ImportLine:
+        from db.models import Invoice
+
+        if record.code != "82":
+            kind = "Utbetalning" if record.code == "32" else "Återbetalning till betalaren"
+            table = codes.PAYMENT_STATUS if record.code == "32" else codes.REFUND_STATUS
+            return ImportLine(record.line_no, record.payer_number,
+                              f"{kind} {format_sek(record.amount_ore)} {iso(record.on)}",
+                              f"{codes.explain(table, record.status)} Hanteras inte av Reception – stäm av manuellt.",
+                              False)
+        what = f"Dragning {format_sek(record.amount_ore)} {iso(record.on)}"
+        debit = self._debit_for(session, record)
+        if debit is None:
+            return ImportLine(record.line_no, record.payer_number, what,
+                              f"Finns inte i Reception: ingen dragning med referens ”{record.reference}”.", False)
+        if debit.amount_ore != record.amount_ore:
+            return ImportLine(record.line_no, record.payer_number, what,
+                              f"Finns inte i Reception: dragningen med referens ”{record.reference}” är på "
+                              f"{format_sek(debit.amount_ore)}, inte {format_sek(record.amount_ore)}.", False)
+        if debit.status not in ("skickad",):
+            return ImportLine(record.line_no, record.payer_number, what, f"Redan {debit.status} – ingen ändring.",
+                              False)
+        now = self.core.clock.now()
+        text = codes.explain(codes.PAYMENT_STATUS, record.status)
+        debit.result_code, debit.result_text, debit.result_file_id, debit.updated_at = \
+            record.status, text, file_id, now
+        if record.status == codes.PAYMENT_RETRY:
+            return ImportLine(record.line_no, record.payer_number, what, text, True)
+        invoice = session.get(Invoice, debit.invoice_id)
+        if record.status == codes.PAYMENT_PAID:
+            debit.status = "betald"
+            if invoice is not None and invoice.status == "obetald":
+                invoice.paid_ore, invoice.status = invoice.amount_ore, "betald"
+            return ImportLine(record.line_no, record.payer_number, what, "Betald.", True)
+        debit.status = "misslyckad"
+        self._remind(session, debit, settings)
+        return ImportLine(record.line_no, record.payer_number, what, f"Misslyckades: {text}", True)
+
+    # -- avvisade betalningsuppdrag ----------------------------------------------
+    def _rejection(self, session: Session, record, file_id: int, settings) -> ImportLine:
+        what = f"Dragning {format_sek(record.amount_ore)} {iso(record.on)}"
+        text = codes.explain(codes.REJECTION_COMMENT, record.comment)
+        if record.code != "82":
+            return ImportLine(record.line_no, record.payer_number, f"Utbetalning {format_sek(record.amount_ore)}",
+                              f"Avvisad: {text} Hanteras inte av Reception – stäm av manuellt.", False)
+        debit = self._debit_for(session, record)
+        if debit is None:
+            return ImportLine(record.line_no, record.payer_number, what,
+                              f"Finns inte i Reception: ingen dragning med referens ”{record.reference}”.", False)
+        if debit.status != "skickad":
+            return ImportLine(record.line_no, record.payer_number, what, f"Redan {debit.status} – ingen ändring.",
+                              False)
+        now = self.core.clock.now()
+        debit.status, debit.result_code, debit.result_text = "avvisad", record.comment, f"Avvisad av Bankgirot: {text}"
+        debit.result_file_id, debit.updated_at = file_id, now
+        self._remind(session, debit, settings)
+        return ImportLine(record.line_no, record.payer_number, what, f"Avvisad: {text}", True)
+
+    def _remind(self, session: Session, debit, settings) -> None:
+        """A reminder e-mail in the outbox, once per debit, when the setting is on and the payer has e-mail."""
+        if not settings.autogiro_failed_reminder:
+            return
+        from db.models import OutboxMessage, Person
+
+        person = session.get(Person, debit.payer_id)
+        email = (person.email or "").strip() if person else ""
+        if not email:
+            return
+        now = self.core.clock.now()
+        body = (f"Hej {person.first_name}!\n\nAutogirodragningen den {iso(debit.debit_date)} på "
+                f"{format_sek(debit.amount_ore)} gick inte igenom. Betala beloppet i receptionen nästa gång du "
+                f"kommer, så är allt i ordning.\n\nVänliga hälsningar\n{settings.club_name}")
+        session.add(OutboxMessage(channel="epost", recipient=email, subject="Autogirodragningen gick inte igenom",
+                                  body=body, person_id=person.id, dedupe_key=f"autogiro-misslyckad-{debit.id}",
+                                  status="vantar", attempts=0, created_at=now, next_attempt_at=now))
