@@ -312,9 +312,13 @@ class ExportDebits(_Export):
         horizon = add_months(on, 1)  # each debit pays what must be covered by the next debit day
         row, out, writer = self._open(session, command, club, actor)
         skipped: list[str] = []
+        waiting = 0
+        pending = (exists().where(AutogiroMandate.person_id == Subscription.payer_id,
+                                  AutogiroMandate.status.in_(("ny", "hos_bgc")))
+                   .correlate(Subscription).label("pending"))
         candidates = session.execute(
             select(Subscription.id, Subscription.payer_id, AutogiroMandate.id, AutogiroMandate.payer_number,
-                   Person.first_name, Person.last_name, Person.customer_number)
+                   Person.first_name, Person.last_name, Person.customer_number, pending)
             .join(Product, Product.id == Subscription.product_id)
             .join(Person, Person.id == Subscription.payer_id)
             .outerjoin(AutogiroMandate, and_(AutogiroMandate.person_id == Subscription.payer_id,
@@ -324,10 +328,13 @@ class ExportDebits(_Export):
                    ~exists().where(AutogiroDebit.subscription_id == Subscription.id,
                                    AutogiroDebit.debit_date == on))
             .order_by(Subscription.id)).all()
-        for sub_id, payer_id, mandate_id, payer_number, first, last, customer_number in candidates:
+        for sub_id, payer_id, mandate_id, payer_number, first, last, customer_number, is_pending in candidates:
             loaded = load(session, sub_id)
             plan = catch_up_plan(loaded.main_facts, loaded.addon_facts, horizon)
             if plan is None:
+                continue
+            if mandate_id is None and is_pending:  # the mandate is on its way: drawn once Bankgirot approves
+                waiting += 1
                 continue
             if mandate_id is None:
                 skipped.append(f"{first} {last} (kundnummer {customer_number}): inget godkänt autogiromedgivande "
@@ -351,7 +358,8 @@ class ExportDebits(_Export):
             writer.debit(payer_number, plan.total_ore, on, str(invoice_number))
 
         listed, n_skipped = _listed(skipped)
-        extra = f" {n_skipped} abonnemang saknar godkänt medgivande och drogs inte." if n_skipped else ""
+        extra = f" {waiting} väntar på att Bankgirot godkänner medgivandet." if waiting else ""
+        extra += f" {n_skipped} abonnemang saknar godkänt medgivande och drogs inte." if n_skipped else ""
         if writer.totals.records == 0:
             self._nothing(session, row, out)
             return (ExportResult(self.kind, None, 0, 0, f"Inga dragningar att skicka för {iso(on)}.{extra}", listed,

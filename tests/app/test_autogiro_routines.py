@@ -264,12 +264,15 @@ def test_a_credited_debit_before_its_day_is_withdrawn_with_tk25(core, cat, admin
     b.settings(core, autogiro_bankgiro=BG, autogiro_customer_number=CUSTOMER)
     anna, orjan = register_two(core, cat, make_actor)
     ExportMandates(core).execute(ExportCommand(str(folder)), admin)
-    pn_anna = payer_number(core, anna.person_id)
-    advice = bgc_files.mandate_advice(tmp_path / "m.txt", [(pn_anna, "32", "04", "", "", "")],
+    pn_anna, pn_orjan = payer_number(core, anna.person_id), payer_number(core, orjan.person_id)
+    advice = bgc_files.mandate_advice(tmp_path / "m.txt", [(pn_anna, "32", "04", "", "", ""),
+                                                          (pn_orjan, "05", "04", "", "", "")],
                                       on=date(2026, 11, 24), customer=CUSTOMER, bankgiro="50501055")
     ImportBankgirotFile(core).execute(ImportCommand(str(advice)), admin)
     debits = ExportDebits(core).execute(ExportCommand(str(folder)), admin)
-    assert debits.records == 1 and debits.skipped_count == 1 and "Örjan Åkesson" in debits.skipped[0]
+    assert debits.records == 1 and debits.skipped_count == 1  # Örjan's mandate was refused
+    assert debits.skipped[0] == ("Örjan Åkesson (kundnummer 10002): inget godkänt autogiromedgivande – 400,00 kr "
+                                 "drogs inte.")
     with core.sessions() as s:
         invoice = s.scalar(select(Invoice).where(Invoice.kind == "autogiro"))
     CreditInvoiceRoutine(core).execute(CreditInvoice(invoice.id, "Frysning efter att filen skickades"),
