@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         from widgets.admin_reasons import FreezeReasonsDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
+        from widgets.autogiro import AutogiroDialog
 
         rights = self.services.actor.rights
         self.settings_menu = bar.addMenu("I&nställningar")
@@ -278,6 +279,7 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Personstatustyper…", lambda: SeveritiesDialog(self.services, self)),
             (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "Auto&giro (Bankgirot)…", lambda: AutogiroDialog(self.services, self)),
         ]
         self.admin_actions: dict[str, QAction] = {}
         for right, title, make in entries:

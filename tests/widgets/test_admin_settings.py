@@ -86,7 +86,8 @@ def settings_rows(core) -> dict:
 
 def test_the_settings_menu_is_there_only_with_the_right(window_for):
     assert menu_titles(window_for("admin"))["Inställningar"] == [
-        "Kundrutiner…", "Inställningar…", "Personstatustyper…", "Avvikelseorsaker…", "Produkter och prislistor…"]
+        "Kundrutiner…", "Inställningar…", "Personstatustyper…", "Avvikelseorsaker…", "Produkter och prislistor…",
+        "Autogiro (Bankgirot)…"]
     assert "Inställningar" not in menu_titles(window_for("recep"))  # Receptionist: no Systeminställningar
 
 
