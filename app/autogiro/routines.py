@@ -94,6 +94,29 @@ def payer_number_for(scheme: str, customer_number: int, personnummer: str | None
     return str(customer_number)
 
 
+def adopt_existing_mandates(session: Session, scheme: str, now) -> int:
+    """Mandates that reached Bankgirot before Reception sent files itself (status aktivt or hos_bgc, no
+    payer number) are taken to be registered under the payer number of the current scheme; an aktivt
+    one counts as approved. One UPDATE; returns how many were adopted (docs/decisions/autogiro.md)."""
+    from sqlalchemy import String, cast, update
+
+    from db.models import AutogiroMandate, Person
+
+    source = Person.personnummer if scheme == "personnummer" else cast(Person.customer_number, String)
+    number = select(source).where(Person.id == AutogiroMandate.person_id).scalar_subquery()
+    adopted = 0
+    for status, approved in (("aktivt", AutogiroMandate.updated_at), ("hos_bgc", None)):
+        values = {"payer_number": number, "sent_at": AutogiroMandate.updated_at}
+        if approved is not None:
+            values["approved_at"] = approved
+        adopted += session.execute(update(AutogiroMandate)
+                                   .where(AutogiroMandate.status == status, AutogiroMandate.payer_number.is_(None),
+                                          exists().where(Person.id == AutogiroMandate.person_id,
+                                                         source.is_not(None)))
+                                   .values(**values).execution_options(synchronize_session=False)).rowcount or 0
+    return adopted
+
+
 def next_debit_date(today: date, debit_day: int) -> date:
     """The first debit day after today (a file must reach Bankgirot before the debit day)."""
     this_month = today.replace(day=debit_day)
@@ -207,6 +230,7 @@ class ExportMandates(_Export):
 
         club = club_from(load_settings(session))
         now, today = self.core.clock.now(), self.core.clock.today()
+        adopt_existing_mandates(session, club.scheme, now)
         row, out, writer = self._open(session, command, club, actor)
         counts = {"03": 0, "05": 0, "04": 0}
         skipped: list[str] = []
@@ -309,6 +333,7 @@ class ExportDebits(_Export):
         club = club_from(load_settings(session))
         now, today = self.core.clock.now(), self.core.clock.today()
         on = self.debit_date(session, command)
+        adopt_existing_mandates(session, club.scheme, now)
         horizon = add_months(on, 1)  # each debit pays what must be covered by the next debit day
         row, out, writer = self._open(session, command, club, actor)
         skipped: list[str] = []
@@ -517,6 +542,7 @@ class ImportBankgirotFile(Routine[ImportCommand, ImportResult]):
             when = before.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
             return ImportResult(opening.kind, kind_name, path.name, True, summary.records - 1, 0, 0,
                                 f"Filen är redan inläst ({when}). Ingenting har ändrats.")
+        adopt_existing_mandates(session, club_from(load_settings(session)).scheme, self.core.clock.now())
         row = AutogiroFile(direction="in", kind=opening.kind, file_name=path.name[:255], sha256=digest,
                            written_on=opening.written_on, records=0, total_ore=0, summary="",
                            created_at=self.core.clock.now(), user_id=actor.user_id if actor else None)

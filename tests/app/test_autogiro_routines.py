@@ -297,3 +297,17 @@ def test_exports_need_the_settings_a_folder_and_the_right(core, cat, admin, make
     with pytest.raises(NotAllowed):
         ExportMandates(core).execute(ExportCommand(str(folder)), make_actor(core, "recep"))
     assert list(folder.iterdir()) == []
+
+
+def test_mandates_at_bankgirot_before_reception_sent_files_are_adopted_and_debited(core, cat, admin, folder):
+    b.settings(core, autogiro_bankgiro=BG, autogiro_customer_number=CUSTOMER)
+    person = b.add_person(core)
+    b.add_subscription(core, person, cat.gym_ag, start=date(2026, 1, 10), charged_through=date(2026, 12, 9))
+    b.add_mandate(core, person, "aktivt")  # registered at Bankgirot by the club's earlier system
+    result = ExportDebits(core).execute(ExportCommand(str(folder)), admin)
+    assert (result.records, result.total_ore) == (1, 40000)  # 2026-12-10 … 2027-01-09
+    with core.sessions() as s:
+        m = s.scalar(select(AutogiroMandate))
+        assert m.payer_number == str(s.get(Person, person).customer_number) and m.approved_at is not None
+        assert s.scalar(select(Subscription.charged_through)) == date(2027, 1, 9)
+    assert ExportMandates(core).execute(ExportCommand(str(folder)), admin).file_name is None  # nothing to send
