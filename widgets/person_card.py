@@ -127,13 +127,16 @@ class PersonCardWidget(QWidget):
         from widgets.visits_tab import VisitsTab  # issue 13
 
         self.visits_tab = VisitsTab(self)
+        from widgets.autogiro_tab import AutogiroTab  # issue 17
+
+        self.autogiro_tab = AutogiroTab(self)
         pages = [(self.basic_tab, "&Basuppgifter"), (self.address_tab, "&Adress/Fakturaadress"),
                  (self.marketing_tab, "Mar&knad"), (self.messages_tab, "&Meddelanden"),
                  (self.documents_tab, "&Dokument"), (self.bookings_tab, "B&okningar"),
                  (self.purchases_tab, "&Tidigare köp"), (self.economy_tab, "&Ekonomi"),
                  (self.invoices_tab, "&Fakturor"), (self.staff_tab, "&Personal"),
                  (self.subscriptions_tab, "Abo&nnemang"), (self.value_cards_tab, "&Värdekort"),
-                 (self.visits_tab, "Be&sök")]
+                 (self.visits_tab, "Be&sök"), (self.autogiro_tab, "Auto&giro")]
         if self.journal_tab is not None:
             pages.append((self.journal_tab, "Kund&journal"))
         for page, title_text in pages:

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from db.models import AutogiroMandate, Person
@@ -79,3 +80,47 @@ def test_write_the_files_preview_and_read_the_answer(qtbot, window_for, sqlite_c
     _click(qtbot, dialog.preview_button)
     _idle(qtbot, dialog)
     assert "redan inläst" in dialog.import_summary.text() and not dialog.import_button.isEnabled()
+
+
+@pytest.mark.qt_log_ignore(r"Corrupt JPEG data", r"JPEG datastream contains no image")  # the builders' tiny JPEG
+def test_the_person_card_shows_the_mandate_history_the_debits_and_the_failed_debit(qtbot, sqlite_core, make_actor,
+                                                                                    tmp_path):
+    from app.autogiro.routines import ExportCommand, ExportDebits, ExportMandates, ImportBankgirotFile, ImportCommand
+    from db.models import Invoice
+    from widgets.person_card import PersonCardWidget
+    from widgets.services import Bus, UiServices
+
+    cat = b.build_catalog(sqlite_core)
+    b.settings(sqlite_core, autogiro_bankgiro=BG, autogiro_customer_number=CUSTOMER)
+    _, orjan = register_two(sqlite_core, cat, make_actor)
+    admin = make_actor(sqlite_core, "admin")
+    folder = tmp_path / "ut"
+    folder.mkdir()
+    ExportMandates(sqlite_core).execute(ExportCommand(str(folder)), admin)
+    with sqlite_core.sessions() as s:
+        number = str(s.get(Person, orjan.person_id).customer_number)
+    advice = bgc_files.mandate_advice(tmp_path / "m.txt", [(number, "32", "04", "", "", "")], on=date(2026, 11, 24),
+                                      customer=CUSTOMER, bankgiro="50501055")
+    ImportBankgirotFile(sqlite_core).execute(ImportCommand(str(advice)), admin)
+    ExportDebits(sqlite_core).execute(ExportCommand(str(folder)), admin)
+    with sqlite_core.sessions() as s:
+        reference = str(s.scalar(select(Invoice.invoice_number).where(Invoice.kind == "autogiro")))
+    spec = bgc_files.payment_spec(tmp_path / "s.txt", [bgc_files.Paid(number, 40000, reference, "1")],
+                                  on=date(2026, 11, 27), customer=CUSTOMER, bankgiro="50501055")
+    ImportBankgirotFile(sqlite_core).execute(ImportCommand(str(spec)), admin)
+
+    card = PersonCardWidget(UiServices(core=sqlite_core, actor=make_actor(sqlite_core, "recep"), bus=Bus(),
+                                       user_data_dir=tmp_path))
+    qtbot.addWidget(card)
+    card.show()
+    with qtbot.waitSignal(card.loaded, timeout=5000):
+        card.show_person(orjan.person_id)
+    chip = card.chips.findChild(QLabel, "deviation_ag_dragning_misslyckad")
+    assert chip is not None and "Autogirodragning misslyckades 2026-11-27" in chip.text()
+    card.tabs.setCurrentWidget(card.autogiro_tab)
+    history = card.autogiro_tab.history
+    assert [history.item(r, 1).text() for r in range(history.rowCount())] == ["Godkänt", "Skickat till Bankgirot"]
+    debits = card.autogiro_tab.debits
+    assert [debits.item(0, c).text() for c in range(debits.columnCount())] == [
+        "2026-11-27", "400,00 kr", "2027-01-21", "Misslyckades", reference,
+        "Täckning saknas – dragningen gick inte igenom."]
