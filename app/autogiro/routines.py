@@ -327,9 +327,6 @@ class ExportDebits(_Export):
         self.debit_date(session, command)
 
     def perform(self, session: Session, command: ExportCommand, actor: Actor):
-        from app.routines.subscriptions.facts import apply_debit_plan, load
-        from db.models import AutogiroDebit, AutogiroMandate, Invoice, Person, Product, Subscription
-
         club = club_from(load_settings(session))
         now, today = self.core.clock.now(), self.core.clock.today()
         on = self.debit_date(session, command)
@@ -338,49 +335,31 @@ class ExportDebits(_Export):
         row, out, writer = self._open(session, command, club, actor)
         skipped: list[str] = []
         waiting = 0
-        pending = (exists().where(AutogiroMandate.person_id == Subscription.payer_id,
-                                  AutogiroMandate.status.in_(("ny", "hos_bgc")))
-                   .correlate(Subscription).label("pending"))
-        candidates = session.execute(
-            select(Subscription.id, Subscription.payer_id, AutogiroMandate.id, AutogiroMandate.payer_number,
-                   Person.first_name, Person.last_name, Person.customer_number, pending)
-            .join(Product, Product.id == Subscription.product_id)
-            .join(Person, Person.id == Subscription.payer_id)
-            .outerjoin(AutogiroMandate, and_(AutogiroMandate.person_id == Subscription.payer_id,
-                                             AutogiroMandate.status == "aktivt",
-                                             AutogiroMandate.payer_number.is_not(None)))
-            .where(Subscription.parent_id.is_(None), Product.payment == "AG", Subscription.status.in_(LIVE),
-                   ~exists().where(AutogiroDebit.subscription_id == Subscription.id,
-                                   AutogiroDebit.debit_date == on))
-            .order_by(Subscription.id)).all()
-        for sub_id, payer_id, mandate_id, payer_number, first, last, customer_number, is_pending in candidates:
-            loaded = load(session, sub_id)
-            plan = catch_up_plan(loaded.main_facts, loaded.addon_facts, horizon)
-            if plan is None:
-                continue
-            if mandate_id is None and is_pending:  # the mandate is on its way: drawn once Bankgirot approves
-                waiting += 1
-                continue
-            if mandate_id is None:
-                skipped.append(f"{first} {last} (kundnummer {customer_number}): inget godkänt autogiromedgivande "
-                               f"– {format_sek(plan.total_ore)} drogs inte.")
-                continue
-            if plan.total_ore <= 0:  # the whole span is free (frozen): coverage moves, nothing is drawn
-                apply_debit_plan(loaded, plan)
-                continue
-            apply_debit_plan(loaded, plan)
-            invoice_number = next_number(session, "invoice_number")
-            invoice = Invoice(invoice_number=invoice_number, person_id=payer_id, kind="autogiro", issued_on=today,
-                              due_on=on, amount_ore=plan.total_ore, paid_ore=0, status="obetald")
-            session.add(invoice)
-            session.flush()
-            first_line = plan.lines[0]
-            session.add(AutogiroDebit(subscription_id=sub_id, payer_id=payer_id, mandate_id=mandate_id,
-                                      payer_number=payer_number, debit_date=on, amount_ore=plan.total_ore,
-                                      period_from=first_line.period_from, period_to=plan.new_charged_through,
-                                      invoice_id=invoice.id, status="skickad", file_id=row.id,
-                                      created_at=now, updated_at=now))
-            writer.debit(payer_number, plan.total_ore, on, str(invoice_number))
+        after = 0
+        while True:  # in chunks by subscription id: a million subscriptions are never in memory at once
+            chunk = _debit_chunk(session, after, on)
+            if not chunk.mains:
+                break
+            after = chunk.mains[-1].id
+            debits: list[tuple] = []   # (main row, plan)
+            coverage: list[dict] = []
+            for main in chunk.mains:
+                plan = catch_up_plan(chunk.facts(main), chunk.addon_facts(main.id), horizon)
+                if plan is None:
+                    continue
+                if main.mandate_id is None and main.pending:  # the mandate is on its way: drawn once approved
+                    waiting += 1
+                    continue
+                if main.mandate_id is None:
+                    skipped.append(f"{main.first_name} {main.last_name} (kundnummer {main.customer_number}): inget "
+                                   f"godkänt autogiromedgivande – {format_sek(plan.total_ore)} drogs inte.")
+                    continue
+                coverage += [{"id": int(line.subscription_key), "charged_through": line.period_to,
+                              "credit_days": chunk.credit_days[int(line.subscription_key)] - line.credit_days_used}
+                             for line in plan.lines]
+                if plan.total_ore > 0:  # an entirely free (frozen) span moves coverage and draws nothing
+                    debits.append((main, plan))
+            self._write_chunk(session, writer, row.id, on, today, now, coverage, debits)
 
         listed, n_skipped = _listed(skipped)
         extra = f" {waiting} väntar på att Bankgirot godkänner medgivandet." if waiting else ""
@@ -394,6 +373,115 @@ class ExportDebits(_Export):
         self._close(row, out, writer, summary)
         return (ExportResult(self.kind, row.file_name, totals.records, totals.debit_ore, summary, listed, n_skipped),
                 "autogiro_file", row.id)
+
+    @staticmethod
+    def _write_chunk(session: Session, writer: RequestWriter, file_id: int, on: date, today: date, now,
+                     coverage: list[dict], debits: list[tuple]) -> None:
+        """One chunk's writes as a few executemany statements: coverage, invoices, debits, file records."""
+        from sqlalchemy import insert, update
+
+        from app.counters import next_numbers
+        from db.models import AutogiroDebit, Invoice, Subscription
+
+        if coverage:
+            session.execute(update(Subscription), coverage)
+        if not debits:
+            return
+        first = next_numbers(session, "invoice_number", len(debits))
+        session.execute(insert(Invoice), [
+            {"invoice_number": first + i, "person_id": main.payer_id, "kind": "autogiro", "issued_on": today,
+             "due_on": on, "amount_ore": plan.total_ore, "paid_ore": 0, "status": "obetald"}
+            for i, (main, plan) in enumerate(debits)])
+        ids = dict(session.execute(select(Invoice.invoice_number, Invoice.id)
+                                   .where(Invoice.invoice_number.between(first, first + len(debits) - 1))).all())
+        session.execute(insert(AutogiroDebit), [
+            {"subscription_id": main.id, "payer_id": main.payer_id, "mandate_id": main.mandate_id,
+             "payer_number": main.payer_number, "debit_date": on, "amount_ore": plan.total_ore,
+             "period_from": plan.lines[0].period_from, "period_to": plan.new_charged_through,
+             "invoice_id": ids[first + i], "status": "skickad", "file_id": file_id, "created_at": now,
+             "updated_at": now}
+            for i, (main, plan) in enumerate(debits)])
+        for i, (main, plan) in enumerate(debits):
+            writer.debit(main.payer_number, plan.total_ore, on, str(first + i))
+
+
+DEBIT_CHUNK = 20_000
+
+
+@dataclass
+class _DebitChunk:
+    """One chunk of autogiro main subscriptions with their add-ons and freezes, as domain facts."""
+
+    mains: list
+    addons: dict[int, list]                         # main id -> add-on rows
+    freezes: dict[int, list]                        # subscription id -> domain freezes
+    credit_days: dict[int, int] = field(default_factory=dict)
+
+    def _facts(self, r) -> "SubscriptionFacts":
+        from app.domain.subscriptions import SubscriptionFacts
+
+        months = r.validity_months if r.payment == "kontant" and r.validity_months else r.interval_months
+        return SubscriptionFacts(key=str(r.id), kind=r.payment, price_ore=r.price_ore, interval_months=months,
+                                 start=r.start_date, charged_through=r.charged_through, binding_end=r.binding_end,
+                                 end=r.end_date, notice_months=r.notice_months, credit_days=r.credit_days,
+                                 freezes=tuple(sorted(self.freezes.get(r.id, ()), key=lambda f: f.start)))
+
+    def facts(self, main):
+        return self._facts(main)
+
+    def addon_facts(self, main_id: int) -> list:
+        return [self._facts(a) for a in self.addons.get(main_id, ())]
+
+
+def _debit_chunk(session: Session, after: int, on: date) -> _DebitChunk:
+    """The next DEBIT_CHUNK autogiro main subscriptions (id > after) in a live status without a debit on
+    ``on``, with the payer's approved mandate (if any) and whether another mandate awaits Bankgirot."""
+    from app.domain.subscriptions import Freeze as DomainFreeze
+    from app.routines.subscriptions.facts import KNOWN_FREEZE
+    from db.models import AutogiroDebit, AutogiroMandate, Freeze, Person, Product, Subscription
+
+    columns = (Subscription.id, Subscription.payer_id, Subscription.price_ore, Subscription.start_date,
+               Subscription.charged_through, Subscription.binding_end, Subscription.end_date,
+               Subscription.credit_days, Product.payment, Product.interval_months, Product.validity_months,
+               Product.notice_months)
+    pending = (exists().where(AutogiroMandate.person_id == Subscription.payer_id,
+                              AutogiroMandate.status.in_(("ny", "hos_bgc")))
+               .correlate(Subscription).label("pending"))
+    mains = session.execute(
+        select(*columns, AutogiroMandate.id.label("mandate_id"), AutogiroMandate.payer_number, pending,
+               Person.first_name, Person.last_name, Person.customer_number)
+        .join(Product, Product.id == Subscription.product_id)
+        .join(Person, Person.id == Subscription.payer_id)
+        .outerjoin(AutogiroMandate, and_(AutogiroMandate.person_id == Subscription.payer_id,
+                                         AutogiroMandate.status == "aktivt",
+                                         AutogiroMandate.payer_number.is_not(None)))
+        .where(Subscription.id > after, Subscription.parent_id.is_(None), Product.payment == "AG",
+               Subscription.status.in_(LIVE),
+               ~exists().where(AutogiroDebit.subscription_id == Subscription.id, AutogiroDebit.debit_date == on))
+        .order_by(Subscription.id).limit(DEBIT_CHUNK)).all()
+    chunk = _DebitChunk(mains, {}, {})
+    if not mains:
+        return chunk
+    low, high = mains[0].id, mains[-1].id
+    wanted = {m.id for m in mains}
+    addons = session.execute(
+        select(*columns, Subscription.parent_id).join(Product, Product.id == Subscription.product_id)
+        .where(Subscription.parent_id.between(low, high), Subscription.status != "avslutat",
+               Product.payment.in_(("AG", "kontant")))
+        .order_by(Subscription.id)).all()
+    for a in addons:
+        if a.parent_id in wanted:
+            chunk.addons.setdefault(a.parent_id, []).append(a)
+    ids = wanted | {a.id for a in addons if a.parent_id in wanted}
+    chunk.credit_days = {m.id: m.credit_days for m in mains} | {a.id: a.credit_days for a in addons}
+    for sub_id, start, end, until in session.execute(
+            select(Freeze.subscription_id, Freeze.start_date, Freeze.end_date, Freeze.charged_until)
+            .join(Subscription, Subscription.id == Freeze.subscription_id)
+            .where(Freeze.status.in_(KNOWN_FREEZE),
+                   (Subscription.id.between(low, high)) | (Subscription.parent_id.between(low, high)))):
+        if sub_id in ids:
+            chunk.freezes.setdefault(sub_id, []).append(DomainFreeze(start, end, until))
+    return chunk
 
 
 # --------------------------------------------------------------------------

@@ -311,3 +311,30 @@ def test_mandates_at_bankgirot_before_reception_sent_files_are_adopted_and_debit
         assert m.payer_number == str(s.get(Person, person).customer_number) and m.approved_at is not None
         assert s.scalar(select(Subscription.charged_through)) == date(2027, 1, 9)
     assert ExportMandates(core).execute(ExportCommand(str(folder)), admin).file_name is None  # nothing to send
+
+
+def test_add_ons_and_freezes_are_drawn_as_debitera_ikapp_would(core, cat, admin, folder):
+    from db.models import Freeze
+
+    b.settings(core, autogiro_bankgiro=BG, autogiro_customer_number=CUSTOMER)
+    payer = b.add_person(core)
+    frozen_payer = b.add_person(core, b.person_data(b.pnr("19700101", "111"), "Frida", "Fryst", "frida@example.se"))
+    main = b.add_subscription(core, payer, cat.gym_ag, start=date(2026, 1, 10), charged_through=date(2026, 12, 9))
+    frozen = b.add_subscription(core, frozen_payer, cat.gym_ag, start=date(2026, 1, 10),
+                                charged_through=date(2026, 12, 9))
+    with core.sessions() as s, s.begin():
+        s.add(Subscription(product_id=cat.towel, user_id=payer, payer_id=payer, price_ore=5000, parent_id=main,
+                           start_date=date(2026, 1, 10), charged_through=date(2026, 12, 9), status="aktivt",
+                           created_at=b.NOW))
+        s.add(Freeze(subscription_id=frozen, start_date=date(2026, 12, 10), end_date=date(2027, 1, 9),
+                     status="framtida", created_at=b.NOW))
+    b.add_mandate(core, payer, "aktivt")
+    b.add_mandate(core, frozen_payer, "aktivt")
+    result = ExportDebits(core).execute(ExportCommand(str(folder)), admin)
+    assert (result.records, result.total_ore) == (1, 45000)  # Gym AG 400 kr + Handduk 50 kr; Frida: all frozen
+    with core.sessions() as s:
+        through = dict(s.execute(select(Subscription.id, Subscription.charged_through)).all())
+        debit = s.scalar(select(AutogiroDebit))
+    assert set(through.values()) == {date(2027, 1, 9)}  # main, add-on, and the frozen one (free days)
+    assert (debit.subscription_id, debit.period_from, debit.period_to) == (main, date(2026, 12, 10),
+                                                                           date(2027, 1, 9))
