@@ -26,6 +26,7 @@ contents the database does not know.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import uuid
@@ -642,16 +643,25 @@ class ImportBankgirotFile(Routine[ImportCommand, ImportResult]):
         shown: list[ImportLine] = []
         unmatched: list[ImportLine] = []
         n = applied = total = 0
-        for record in records(path):
-            n += 1
-            line = handler(session, record, row.id, settings)
-            if line.applies:
-                applied += 1
-                total += getattr(record, "amount_ore", 0) if line.what.startswith("Dragning") else 0
-            elif line.outcome.startswith("Finns inte"):
-                unmatched.append(line)
-            if len(shown) < MAX_LISTED * 50:
-                shown.append(line)
+        stream = records(path)
+        while True:  # in chunks: the debits of a chunk are read in one query and written in a few statements
+            chunk = list(itertools.islice(stream, IMPORT_CHUNK))
+            if not chunk:
+                break
+            writes = _DebitWrites()
+            if opening.kind != MEDGIVANDEAVISERING:
+                writes.debits = _debits_by_reference(session, chunk)
+            for record in chunk:
+                n += 1
+                line = handler(session, record, row.id, settings, writes)
+                if line.applies:
+                    applied += 1
+                    total += record.amount_ore if line.what.startswith("Dragning") else 0
+                elif line.outcome.startswith("Finns inte"):
+                    unmatched.append(line)
+                if len(shown) < MAX_SHOWN:
+                    shown.append(line)
+            writes.flush(session)
         text = f"{kind_name}: {n} poster, {applied} ändrade"
         if unmatched:
             text += f", {len(unmatched)} hittades inte i Reception"
@@ -661,7 +671,7 @@ class ImportBankgirotFile(Routine[ImportCommand, ImportResult]):
                             tuple(shown), tuple(unmatched[:MAX_LISTED]))
 
     # -- medgivandeavisering ---------------------------------------------------
-    def _mandate(self, session: Session, advice, file_id: int, settings) -> ImportLine:
+    def _mandate(self, session: Session, advice, file_id: int, settings, writes) -> ImportLine:
         from db.models import AutogiroMandate
 
         now = self.core.clock.now()
@@ -710,19 +720,7 @@ class ImportBankgirotFile(Routine[ImportCommand, ImportResult]):
         return ImportLine(advice.line_no, advice.payer_number, what, f"Avvisat: {text}", True)
 
     # -- betalningsspecifikation -----------------------------------------------
-    def _debit_for(self, session: Session, record):
-        from db.models import AutogiroDebit, Invoice
-
-        number = _invoice_number(record.reference)
-        if number is None:
-            return None
-        return session.scalar(select(AutogiroDebit).join(Invoice, Invoice.id == AutogiroDebit.invoice_id)
-                              .where(Invoice.invoice_number == number,
-                                     AutogiroDebit.payer_number == record.payer_number))
-
-    def _payment(self, session: Session, record, file_id: int, settings) -> ImportLine:
-        from db.models import Invoice
-
+    def _payment(self, session: Session, record, file_id: int, settings, writes: "_DebitWrites") -> ImportLine:
         if record.code != "82":
             kind = "Utbetalning" if record.code == "32" else "Återbetalning till betalaren"
             table = codes.PAYMENT_STATUS if record.code == "32" else codes.REFUND_STATUS
@@ -731,67 +729,128 @@ class ImportBankgirotFile(Routine[ImportCommand, ImportResult]):
                               f"{codes.explain(table, record.status)} Hanteras inte av Reception – stäm av manuellt.",
                               False)
         what = f"Dragning {format_sek(record.amount_ore)} {iso(record.on)}"
-        debit = self._debit_for(session, record)
-        if debit is None:
-            return ImportLine(record.line_no, record.payer_number, what,
-                              f"Finns inte i Reception: ingen dragning med referens ”{record.reference}”.", False)
-        if debit.amount_ore != record.amount_ore:
-            return ImportLine(record.line_no, record.payer_number, what,
-                              f"Finns inte i Reception: dragningen med referens ”{record.reference}” är på "
-                              f"{format_sek(debit.amount_ore)}, inte {format_sek(record.amount_ore)}.", False)
-        if debit.status not in ("skickad",):
-            return ImportLine(record.line_no, record.payer_number, what, f"Redan {debit.status} – ingen ändring.",
-                              False)
+        debit, refusal = writes.find(record)
+        if refusal:
+            return ImportLine(record.line_no, record.payer_number, what, refusal, False)
         now = self.core.clock.now()
         text = codes.explain(codes.PAYMENT_STATUS, record.status)
-        debit.result_code, debit.result_text, debit.result_file_id, debit.updated_at = \
-            record.status, text, file_id, now
         if record.status == codes.PAYMENT_RETRY:
+            writes.debit(debit, "skickad", record.status, text, file_id, now)
             return ImportLine(record.line_no, record.payer_number, what, text, True)
-        invoice = session.get(Invoice, debit.invoice_id)
         if record.status == codes.PAYMENT_PAID:
-            debit.status = "betald"
-            if invoice is not None and invoice.status == "obetald":
-                invoice.paid_ore, invoice.status = invoice.amount_ore, "betald"
+            writes.debit(debit, "betald", record.status, text, file_id, now)
+            if debit.invoice_status == "obetald":
+                writes.invoice_paid(debit)
             return ImportLine(record.line_no, record.payer_number, what, "Betald.", True)
-        debit.status = "misslyckad"
-        self._remind(session, debit, settings)
+        writes.debit(debit, "misslyckad", record.status, text, file_id, now)
+        self._remind(writes, debit, settings)
         return ImportLine(record.line_no, record.payer_number, what, f"Misslyckades: {text}", True)
 
     # -- avvisade betalningsuppdrag ----------------------------------------------
-    def _rejection(self, session: Session, record, file_id: int, settings) -> ImportLine:
+    def _rejection(self, session: Session, record, file_id: int, settings, writes: "_DebitWrites") -> ImportLine:
         what = f"Dragning {format_sek(record.amount_ore)} {iso(record.on)}"
         text = codes.explain(codes.REJECTION_COMMENT, record.comment)
         if record.code != "82":
             return ImportLine(record.line_no, record.payer_number, f"Utbetalning {format_sek(record.amount_ore)}",
                               f"Avvisad: {text} Hanteras inte av Reception – stäm av manuellt.", False)
-        debit = self._debit_for(session, record)
-        if debit is None:
-            return ImportLine(record.line_no, record.payer_number, what,
-                              f"Finns inte i Reception: ingen dragning med referens ”{record.reference}”.", False)
-        if debit.status != "skickad":
-            return ImportLine(record.line_no, record.payer_number, what, f"Redan {debit.status} – ingen ändring.",
-                              False)
-        now = self.core.clock.now()
-        debit.status, debit.result_code, debit.result_text = "avvisad", record.comment, f"Avvisad av Bankgirot: {text}"
-        debit.result_file_id, debit.updated_at = file_id, now
-        self._remind(session, debit, settings)
+        debit, refusal = writes.find(record)
+        if refusal:
+            return ImportLine(record.line_no, record.payer_number, what, refusal, False)
+        writes.debit(debit, "avvisad", record.comment, f"Avvisad av Bankgirot: {text}", file_id, self.core.clock.now())
+        self._remind(writes, debit, settings)
         return ImportLine(record.line_no, record.payer_number, what, f"Avvisad: {text}", True)
 
-    def _remind(self, session: Session, debit, settings) -> None:
+    def _remind(self, writes: "_DebitWrites", debit: "_Debit", settings) -> None:
         """A reminder e-mail in the outbox, once per debit, when the setting is on and the payer has e-mail."""
-        if not settings.autogiro_failed_reminder:
-            return
-        from db.models import OutboxMessage, Person
-
-        person = session.get(Person, debit.payer_id)
-        email = (person.email or "").strip() if person else ""
-        if not email:
+        email = (debit.email or "").strip()
+        if not settings.autogiro_failed_reminder or not email:
             return
         now = self.core.clock.now()
-        body = (f"Hej {person.first_name}!\n\nAutogirodragningen den {iso(debit.debit_date)} på "
+        body = (f"Hej {debit.first_name}!\n\nAutogirodragningen den {iso(debit.debit_date)} på "
                 f"{format_sek(debit.amount_ore)} gick inte igenom. Betala beloppet i receptionen nästa gång du "
                 f"kommer, så är allt i ordning.\n\nVänliga hälsningar\n{settings.club_name}")
-        session.add(OutboxMessage(channel="epost", recipient=email, subject="Autogirodragningen gick inte igenom",
-                                  body=body, person_id=person.id, dedupe_key=f"autogiro-misslyckad-{debit.id}",
-                                  status="vantar", attempts=0, created_at=now, next_attempt_at=now))
+        writes.messages.append({"channel": "epost", "recipient": email, "subject": "Autogirodragningen gick inte igenom",
+                                "body": body, "person_id": debit.payer_id,
+                                "dedupe_key": f"autogiro-misslyckad-{debit.id}", "status": "vantar", "attempts": 0,
+                                "created_at": now, "next_attempt_at": now})
+
+
+IMPORT_CHUNK = 5_000
+MAX_SHOWN = 10_000  # records listed one by one in a preview; a bigger file is counted
+
+
+@dataclass
+class _Debit:
+    id: int
+    payer_id: int
+    payer_number: str
+    amount_ore: int
+    status: str
+    debit_date: date
+    invoice_id: int | None
+    invoice_number: int
+    invoice_status: str | None
+    first_name: str
+    email: str | None
+
+
+def _debits_by_reference(session: Session, chunk: list) -> dict[int, _Debit]:
+    """The debits that the chunk's references name (reference = invoice number), in one query."""
+    from db.models import AutogiroDebit, Invoice, Person
+
+    numbers = sorted({n for n in (_invoice_number(r.reference) for r in chunk if r.code == "82") if n is not None})
+    found: dict[int, _Debit] = {}
+    if not numbers:
+        return found
+    rows = session.execute(
+        select(AutogiroDebit.id, AutogiroDebit.payer_id, AutogiroDebit.payer_number, AutogiroDebit.amount_ore,
+               AutogiroDebit.status, AutogiroDebit.debit_date, AutogiroDebit.invoice_id, Invoice.invoice_number,
+               Invoice.status, Person.first_name, Person.email)
+        .join(Invoice, Invoice.id == AutogiroDebit.invoice_id).join(Person, Person.id == AutogiroDebit.payer_id)
+        .where(Invoice.invoice_number.in_(numbers)))
+    for r in rows:
+        found[r[7]] = _Debit(*r)
+    return found
+
+
+@dataclass
+class _DebitWrites:
+    """What a chunk of records changes, written as executemany statements at the end of the chunk."""
+
+    debits: dict[int, _Debit] = field(default_factory=dict)
+    debit_rows: list[dict] = field(default_factory=list)
+    invoice_rows: list[dict] = field(default_factory=list)
+    messages: list[dict] = field(default_factory=list)
+
+    def find(self, record) -> tuple[_Debit | None, str | None]:
+        number = _invoice_number(record.reference)
+        debit = self.debits.get(number) if number is not None else None
+        if debit is None or debit.payer_number != record.payer_number:
+            return None, f"Finns inte i Reception: ingen dragning med referens ”{record.reference}”."
+        if debit.amount_ore != record.amount_ore:
+            return None, (f"Finns inte i Reception: dragningen med referens ”{record.reference}” är på "
+                          f"{format_sek(debit.amount_ore)}, inte {format_sek(record.amount_ore)}.")
+        if debit.status != "skickad":
+            return None, f"Redan {debit.status} – ingen ändring."
+        return debit, None
+
+    def debit(self, debit: _Debit, status: str, code: str, text: str, file_id: int, now) -> None:
+        debit.status = status  # a later record for the same debit in this file sees the new status
+        self.debit_rows.append({"id": debit.id, "status": status, "result_code": code, "result_text": text[:300],
+                                "result_file_id": file_id, "updated_at": now})
+
+    def invoice_paid(self, debit: _Debit) -> None:
+        debit.invoice_status = "betald"
+        self.invoice_rows.append({"id": debit.invoice_id, "paid_ore": debit.amount_ore, "status": "betald"})
+
+    def flush(self, session: Session) -> None:
+        from sqlalchemy import insert, update
+
+        from db.models import AutogiroDebit, Invoice, OutboxMessage
+
+        if self.debit_rows:
+            session.execute(update(AutogiroDebit), self.debit_rows)
+        if self.invoice_rows:
+            session.execute(update(Invoice), self.invoice_rows)
+        if self.messages:
+            session.execute(insert(OutboxMessage), self.messages)
