@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from app.autogiro import codes
@@ -378,24 +378,28 @@ class ExportDebits(_Export):
     @staticmethod
     def _write_chunk(session: Session, writer: RequestWriter, file_id: int, on: date, today: date, now,
                      coverage: list[dict], debits: list[tuple]) -> None:
-        """One chunk's writes as a few executemany statements: coverage, invoices, debits, file records."""
-        from sqlalchemy import insert, update
-
+        """One chunk's writes as a few executemany statements (Core, no ORM objects): coverage, invoices,
+        debits; then the file records."""
         from app.counters import next_numbers
         from db.models import AutogiroDebit, Invoice, Subscription
 
+        conn = session.connection()
         if coverage:
-            session.execute(update(Subscription), coverage)
+            subs = Subscription.__table__
+            conn.execute(subs.update().where(subs.c.id == bindparam("sub_id"))
+                         .values(charged_through=bindparam("through"), credit_days=bindparam("credit")),
+                         [{"sub_id": c["id"], "through": c["charged_through"], "credit": c["credit_days"]}
+                          for c in coverage])
         if not debits:
             return
         first = next_numbers(session, "invoice_number", len(debits))
-        session.execute(insert(Invoice), [
+        conn.execute(Invoice.__table__.insert(), [
             {"invoice_number": first + i, "person_id": main.payer_id, "kind": "autogiro", "issued_on": today,
              "due_on": on, "amount_ore": plan.total_ore, "paid_ore": 0, "status": "obetald"}
             for i, (main, plan) in enumerate(debits)])
-        ids = dict(session.execute(select(Invoice.invoice_number, Invoice.id)
-                                   .where(Invoice.invoice_number.between(first, first + len(debits) - 1))).all())
-        session.execute(insert(AutogiroDebit), [
+        ids = dict(conn.execute(select(Invoice.invoice_number, Invoice.id)
+                                .where(Invoice.invoice_number.between(first, first + len(debits) - 1))).all())
+        conn.execute(AutogiroDebit.__table__.insert(), [
             {"subscription_id": main.id, "payer_id": main.payer_id, "mandate_id": main.mandate_id,
              "payer_number": main.payer_number, "debit_date": on, "amount_ore": plan.total_ore,
              "period_from": plan.lines[0].period_from, "period_to": plan.new_charged_through,
@@ -836,21 +840,25 @@ class _DebitWrites:
 
     def debit(self, debit: _Debit, status: str, code: str, text: str, file_id: int, now) -> None:
         debit.status = status  # a later record for the same debit in this file sees the new status
-        self.debit_rows.append({"id": debit.id, "status": status, "result_code": code, "result_text": text[:300],
-                                "result_file_id": file_id, "updated_at": now})
+        self.debit_rows.append({"debit_id": debit.id, "new_status": status, "code": code, "b_text": text[:300],
+                                "b_file": file_id, "at": now})
 
     def invoice_paid(self, debit: _Debit) -> None:
         debit.invoice_status = "betald"
-        self.invoice_rows.append({"id": debit.invoice_id, "paid_ore": debit.amount_ore, "status": "betald"})
+        self.invoice_rows.append({"invoice_id": debit.invoice_id, "paid": debit.amount_ore, "new_status": "betald"})
 
     def flush(self, session: Session) -> None:
-        from sqlalchemy import insert, update
-
         from db.models import AutogiroDebit, Invoice, OutboxMessage
 
+        conn = session.connection()
+        debits, invoices = AutogiroDebit.__table__, Invoice.__table__
         if self.debit_rows:
-            session.execute(update(AutogiroDebit), self.debit_rows)
+            conn.execute(debits.update().where(debits.c.id == bindparam("debit_id"))
+                         .values(status=bindparam("new_status"), result_code=bindparam("code"),
+                                 result_text=bindparam("b_text"), result_file_id=bindparam("b_file"),
+                                 updated_at=bindparam("at")), self.debit_rows)
         if self.invoice_rows:
-            session.execute(update(Invoice), self.invoice_rows)
+            conn.execute(invoices.update().where(invoices.c.id == bindparam("invoice_id"))
+                         .values(paid_ore=bindparam("paid"), status=bindparam("new_status")), self.invoice_rows)
         if self.messages:
-            session.execute(insert(OutboxMessage), self.messages)
+            conn.execute(OutboxMessage.__table__.insert(), self.messages)
