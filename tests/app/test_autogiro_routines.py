@@ -338,3 +338,33 @@ def test_add_ons_and_freezes_are_drawn_as_debitera_ikapp_would(core, cat, admin,
     assert set(through.values()) == {date(2027, 1, 9)}  # main, add-on, and the frozen one (free days)
     assert (debit.subscription_id, debit.period_from, debit.period_to) == (main, date(2026, 12, 10),
                                                                            date(2027, 1, 9))
+
+
+def test_the_shortcut_for_plain_subscriptions_draws_exactly_what_debitera_ikapp_would():
+    import random
+
+    from app.autogiro.routines import draw_plan
+    from app.domain.debit import catch_up_plan
+    from app.domain.subscriptions import Freeze as DomainFreeze
+    from app.domain.subscriptions import SubscriptionFacts
+
+    rng = random.Random(17)
+    shortcut = 0
+    for n in range(4000):
+        start = date.fromordinal(date(2019, 1, 1).toordinal() + rng.randrange(0, 2900))
+        months = rng.choice((1, 1, 1, 3, 12))
+        through = rng.choice((None, date.fromordinal(start.toordinal() + rng.randrange(-1, 2900))))
+        freezes = ()
+        if rng.random() < 0.1:
+            f0 = date.fromordinal(date(2026, 10, 1).toordinal() + rng.randrange(0, 120))
+            freezes = (DomainFreeze(f0, date.fromordinal(f0.toordinal() + rng.randrange(10, 60))),)
+        facts = SubscriptionFacts(key=str(n), kind="AG", price_ore=rng.choice((29900, 39900, 49999)),
+                                  interval_months=months, start=start, charged_through=through,
+                                  end=rng.choice((None,) * 9 + (date(2027, 3, 31),)),
+                                  credit_days=rng.choice((0,) * 19 + (12,)), freezes=freezes)
+        horizon = date.fromordinal(date(2026, 12, 1).toordinal() + rng.randrange(0, 60))
+        if through is not None and through < start - date.resolution:
+            continue
+        assert draw_plan(facts, [], horizon) == catch_up_plan(facts, [], horizon), facts
+        shortcut += not (facts.freezes or facts.credit_days or facts.end)
+    assert shortcut > 2500
