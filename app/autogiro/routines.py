@@ -378,36 +378,46 @@ class ExportDebits(_Export):
     @staticmethod
     def _write_chunk(session: Session, writer: RequestWriter, file_id: int, on: date, today: date, now,
                      coverage: list[dict], debits: list[tuple]) -> None:
-        """One chunk's writes as a few executemany statements (Core, no ORM objects): coverage, invoices,
-        debits; then the file records."""
+        """One chunk's writes as a few executemany statements on the raw driver (values converted with the
+        columns' own bind processors; the constant ones once): coverage, invoices, debits; then the file."""
         from app.counters import next_numbers
         from db.models import AutogiroDebit, Invoice, Subscription
 
         conn = session.connection()
+        day, stamp = _binder(conn, Subscription.__table__.c.charged_through), _binder(conn, AutogiroDebit.__table__.c.created_at)
         if coverage:
-            subs = Subscription.__table__
-            conn.execute(subs.update().where(subs.c.id == bindparam("sub_id"))
-                         .values(charged_through=bindparam("through"), credit_days=bindparam("credit")),
-                         [{"sub_id": c["id"], "through": c["charged_through"], "credit": c["credit_days"]}
-                          for c in coverage])
+            _executemany(conn, "UPDATE subscriptions SET charged_through = {p}, credit_days = {p} WHERE id = {p}",
+                         [(day(c["charged_through"]), c["credit_days"], c["id"]) for c in coverage])
         if not debits:
             return
         first = next_numbers(session, "invoice_number", len(debits))
-        conn.execute(Invoice.__table__.insert(), [
-            {"invoice_number": first + i, "person_id": main.payer_id, "kind": "autogiro", "issued_on": today,
-             "due_on": on, "amount_ore": plan.total_ore, "paid_ore": 0, "status": "obetald"}
-            for i, (main, plan) in enumerate(debits)])
+        issued, due = day(today), day(on)
+        _executemany(conn, "INSERT INTO invoices (invoice_number, person_id, kind, issued_on, due_on, amount_ore, "
+                           "paid_ore, status) VALUES ({p}, {p}, 'autogiro', {p}, {p}, {p}, 0, 'obetald')",
+                     [(first + i, main.payer_id, issued, due, plan.total_ore) for i, (main, plan) in enumerate(debits)])
         ids = dict(conn.execute(select(Invoice.invoice_number, Invoice.id)
                                 .where(Invoice.invoice_number.between(first, first + len(debits) - 1))).all())
-        conn.execute(AutogiroDebit.__table__.insert(), [
-            {"subscription_id": main.id, "payer_id": main.payer_id, "mandate_id": main.mandate_id,
-             "payer_number": main.payer_number, "debit_date": on, "amount_ore": plan.total_ore,
-             "period_from": plan.lines[0].period_from, "period_to": plan.new_charged_through,
-             "invoice_id": ids[first + i], "status": "skickad", "file_id": file_id, "created_at": now,
-             "updated_at": now}
-            for i, (main, plan) in enumerate(debits)])
+        at = stamp(now)
+        _executemany(conn, "INSERT INTO autogiro_debits (subscription_id, payer_id, mandate_id, payer_number, "
+                           "debit_date, amount_ore, period_from, period_to, invoice_id, status, file_id, created_at, "
+                           "updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, 'skickad', {p}, {p}, {p})",
+                     [(main.id, main.payer_id, main.mandate_id, main.payer_number, due, plan.total_ore,
+                       day(plan.lines[0].period_from), day(plan.new_charged_through), ids[first + i], file_id, at, at)
+                      for i, (main, plan) in enumerate(debits)])
         for i, (main, plan) in enumerate(debits):
             writer.debit(main.payer_number, plan.total_ore, on, str(first + i))
+
+
+def _binder(conn, column):
+    """The column type's bind processor on this dialect (identity when the driver takes the value as is)."""
+    process = column.type.bind_processor(conn.dialect)
+    return process if process is not None else (lambda value: value)
+
+
+def _executemany(conn, sql: str, rows: list[tuple]) -> None:
+    """executemany on the raw driver; ``{p}`` is the driver's placeholder."""
+    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(sql.format(p=placeholder), rows)
 
 
 DEBIT_CHUNK = 20_000
@@ -909,17 +919,17 @@ class _DebitWrites:
         self.invoice_rows.append({"invoice_id": debit.invoice_id, "paid": debit.amount_ore, "new_status": "betald"})
 
     def flush(self, session: Session) -> None:
-        from db.models import AutogiroDebit, Invoice, OutboxMessage
+        from db.models import AutogiroDebit, OutboxMessage
 
         conn = session.connection()
-        debits, invoices = AutogiroDebit.__table__, Invoice.__table__
         if self.debit_rows:
-            conn.execute(debits.update().where(debits.c.id == bindparam("debit_id"))
-                         .values(status=bindparam("new_status"), result_code=bindparam("code"),
-                                 result_text=bindparam("b_text"), result_file_id=bindparam("b_file"),
-                                 updated_at=bindparam("at")), self.debit_rows)
+            stamp = _binder(conn, AutogiroDebit.__table__.c.updated_at)
+            _executemany(conn, "UPDATE autogiro_debits SET status = {p}, result_code = {p}, result_text = {p}, "
+                               "result_file_id = {p}, updated_at = {p} WHERE id = {p}",
+                         [(r["new_status"], r["code"], r["b_text"], r["b_file"], stamp(r["at"]), r["debit_id"])
+                          for r in self.debit_rows])
         if self.invoice_rows:
-            conn.execute(invoices.update().where(invoices.c.id == bindparam("invoice_id"))
-                         .values(paid_ore=bindparam("paid"), status=bindparam("new_status")), self.invoice_rows)
+            _executemany(conn, "UPDATE invoices SET paid_ore = {p}, status = {p} WHERE id = {p}",
+                         [(r["paid"], r["new_status"], r["invoice_id"]) for r in self.invoice_rows])
         if self.messages:
             conn.execute(OutboxMessage.__table__.insert(), self.messages)
