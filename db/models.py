@@ -680,7 +680,7 @@ class AutogiroDebit(Base):
     amount_ore: Mapped[int] = mapped_column(Integer)
     period_from: Mapped[date] = mapped_column(Date)
     period_to: Mapped[date] = mapped_column(Date)
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)  # matched by reference
     status: Mapped[str] = mapped_column(String(20), default="skickad")
     result_code: Mapped[str | None] = mapped_column(String(2))
     result_text: Mapped[str | None] = mapped_column(String(300))

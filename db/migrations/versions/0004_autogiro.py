@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("subscription_id", "debit_date", name="subscription_date"),
     )
     op.create_index(op.f("ix_autogiro_debits_payer_id"), "autogiro_debits", ["payer_id"])
+    op.create_index(op.f("ix_autogiro_debits_invoice_id"), "autogiro_debits", ["invoice_id"])
     op.create_index("ix_autogiro_debits_status_date", "autogiro_debits", ["status", "debit_date"])
 
 
