@@ -365,6 +365,13 @@ def test_the_shortcut_for_plain_subscriptions_draws_exactly_what_debitera_ikapp_
         horizon = date.fromordinal(date(2026, 12, 1).toordinal() + rng.randrange(0, 60))
         if through is not None and through < start - date.resolution:
             continue
-        assert draw_plan(facts, [], horizon) == catch_up_plan(facts, [], horizon), facts
+        addons = []
+        if rng.random() < 0.3:  # an add-on: same start or its own, covered as far as the main or not
+            a_start = rng.choice((start, date.fromordinal(start.toordinal() + rng.randrange(0, 400))))
+            a_through = rng.choice((through, None, date.fromordinal(a_start.toordinal() + rng.randrange(-1, 2900))))
+            if a_through is None or a_through >= a_start - date.resolution:
+                addons.append(SubscriptionFacts(key=f"a{n}", kind="AG", price_ore=5000, interval_months=1,
+                                                start=a_start, charged_through=a_through))
+        assert draw_plan(facts, addons, horizon) == catch_up_plan(facts, addons, horizon), (facts, addons)
         shortcut += not (facts.freezes or facts.credit_days or facts.end)
     assert shortcut > 2500
