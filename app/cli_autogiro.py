@@ -2,14 +2,16 @@
 a scheduled job (Task Scheduler), issue 17.
 
     reception autogiro export --folder MAPP [--only medgivanden|betalningar|makuleringar] [--date ÅÅÅÅ-MM-DD]
-                              [--user NAMN]
-    reception autogiro import [--user NAMN] FIL
+                              [--user NAMN] [--password-stdin | --keyring]
+    reception autogiro import [--user NAMN] [--password-stdin | --keyring] FIL
 
 ``export`` runs, in this order, Skicka medgivanden, Skicka makuleringar and Skicka betalningsunderlag (for
 the next debit day, or --date), each its own audited transaction, and prints one line per file written
 (or "inget att skicka"). ``import`` reads one file from Bankgirot (medgivandeavisering,
 betalningsspecifikation or avvisade betalningsuppdrag); a file read before changes nothing.
-The user (--user, default the operating-system login name) must have the right Systeminställningar.
+The user (--user, default the operating-system login name) proves it with the password (asked on the
+terminal, or --password-stdin / --keyring for Task Scheduler: app/cli_auth.py) and must have the right
+Systeminställningar.
 
 Exit codes: 0 done (also: nothing to send, or the file was read before); 1 done, but something needs a
 person — mandates or debits that could not be sent, or records in the file that Reception does not know
@@ -20,12 +22,11 @@ for another bankgiro number.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import date
 
 from app.autogiro.routines import EXPORTS, ExportCommand, ExportDebits, ImportBankgirotFile, ImportCommand
-from app.cli_preorders import _actor
+from app.cli_auth import add_user_arguments, cli_actor
 from app.context import Core
 from app.errors import UserError
 
@@ -52,11 +53,11 @@ def add_parser(sub) -> None:
     exp.add_argument("--only", choices=sorted(ONLY), help="bara den här filen")
     exp.add_argument("--date", dest="debit_date", type=_iso_date, metavar="ÅÅÅÅ-MM-DD",
                      help="dragningsdag för betalningsunderlaget (standard: nästa dragningsdag)")
-    exp.add_argument("--user", metavar="NAMN", help="ditt användarnamn i Reception (standard: inloggningsnamnet)")
+    add_user_arguments(exp)
     imp = actions.add_parser("import", help="läs in en fil från Bankgirot",
                              description="Läser in medgivandeavisering, betalningsspecifikation eller avvisade "
                                          "betalningsuppdrag. En felaktig eller avkortad fil läses inte in alls.")
-    imp.add_argument("--user", metavar="NAMN", help="ditt användarnamn i Reception (standard: inloggningsnamnet)")
+    add_user_arguments(imp)
     imp.add_argument("file", metavar="FIL", help="filen från Bankgirot")
 
 
@@ -67,7 +68,7 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace, core: Core) -> int:
     try:
-        actor = _actor(core, args.user or getpass.getuser())
+        actor = cli_actor(args, core)
     except UserError as err:
         return _fail(err.message)
     if args.autogiro_action == "export":

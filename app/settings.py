@@ -54,6 +54,7 @@ _CARD = "Nytt medlemskort"
 _GENERAL = "Allmänt"
 _LOOKUP = "Personuppslagning"
 _MAIL = "E-post"
+_SMS = "SMS"
 _CHECKIN = "Inpassering"
 _AUTOGIRO = "Autogiro (Bankgirot)"
 LENGTH_MAX = {"dagar": 3660, "månader": 120}
@@ -111,6 +112,7 @@ OPTIONS: tuple[Option, ...] = (
            help="På: ett personnummer som inte är kund slås upp och visas under fliken Personuppslagning. "
                 "Gäller från nästa inloggning.", **_G),
     Option("person_lookup_provider", "Källa för personuppslagning", "choice", "register", _LOOKUP,
+           help="Lokalt register fylls med ett utdrag under Inställningar > Lokalt register….",
            choices=(("register", "Lokalt register"), ("http", "Tjänst (http)")), **_G),
     Option("person_lookup_url", "Adress till tjänsten (http)", "text", "", _LOOKUP,
            help="Behövs bara för källan Tjänst (http).", maximum=500, **_G),
@@ -127,6 +129,17 @@ OPTIONS: tuple[Option, ...] = (
            maximum=253, **_G),
     Option("smtp_sender", "Avsändaradress", "text", "", _MAIL, help="Adressen som e-posten skickas från.",
            maximum=254, **_G),
+    # SMS through an HTTP provider (app/jobs/sms.py, docs/decisions/sms.md); the API password is in the keyring.
+    Option("sms_provider", "SMS-leverantör", "choice", "ingen", _SMS,
+           help="Ingen = SMS väntar i utkorgen tills en leverantör anges.",
+           choices=(("ingen", "Ingen (SMS väntar i utkorgen)"), ("46elks", "46elks")), **_G),
+    Option("sms_api_url", "Adress till SMS-tjänsten", "text", "https://api.46elks.com/a1/sms", _SMS,
+           help="Ändras bara om leverantören anger en annan adress. Måste börja med https://.", maximum=500, **_G),
+    Option("sms_username", "API-användarnamn", "text", "", _SMS,
+           help="Från leverantörens kontosida. API-lösenordet sparas i datorns nyckelring.", maximum=200, **_G),
+    Option("sms_sender", "Avsändare", "text", "", _SMS,
+           help="Visas som avsändare hos mottagaren: högst 11 bokstäver (a–z) och siffror, t.ex. Friskis, "
+                "eller ett mobilnummer med landsnummer, t.ex. +46701234567.", maximum=16, **_G),
     # Check-in on a swipe (app/checkin.py): which reasons refuse entry, the debt limit, double swipes, sound.
     Option("checkin_refuse_no_subscription", "Neka kund utan giltigt abonnemang", "bool", True, _CHECKIN),
     Option("checkin_refuse_frozen", "Neka kund med fryst abonnemang", "bool", True, _CHECKIN),
@@ -191,6 +204,10 @@ class BusinessSettings:
     smtp_security: str
     smtp_user: str
     smtp_sender: str
+    sms_provider: str
+    sms_api_url: str
+    sms_username: str
+    sms_sender: str
     checkin_refuse_no_subscription: bool
     checkin_refuse_frozen: bool
     checkin_refuse_debt: bool
@@ -339,6 +356,10 @@ def check_values(session: Session, values: dict[str, Any]) -> None:
         except ValidationError as err:
             raise ValidationError("Ange en giltig avsändaradress, t.ex. info@klubben.se.",
                                   field="smtp_sender") from err
+    if values.get("sms_provider", "ingen") != "ingen":
+        from app.domain.sms_settings import check_sms_settings
+
+        check_sms_settings(values)
 
 
 def page_keys(page: str) -> tuple[str, ...]:

@@ -123,6 +123,23 @@ class User(Base):
     role: Mapped[Role] = relationship(lazy="joined")
 
 
+LOGIN_THROTTLE_KINDS = ("anvandare", "dator")
+
+
+class LoginThrottle(Base):
+    """Wrong passwords per typed user name and per desk (issue 15 §6, app/auth.py): in the database, so
+    a lock-out holds at every desk. One row per (kind, name); a successful log-in removes the user's row."""
+
+    __tablename__ = "login_throttle"
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)   # anvandare / dator
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)   # the user name as typed (folded), or the desk
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    __table_args__ = (CheckConstraint(_in("kind", LOGIN_THROTTLE_KINDS), name="kind"),
+                      CheckConstraint("failures >= 0", name="failures"))
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)

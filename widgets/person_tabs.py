@@ -33,7 +33,8 @@ from app.routines.invoices import (CreditedInvoice, CreditInvoice, CreditInvoice
                                    pay_refusal)
 from app.routines.person_data import AddressData, PersonData
 from widgets.input_rules import desk_country, limit
-from widgets.invoice_pdf import render_invoice_pdf
+from widgets import printing
+from widgets.invoice_pdf import invoice_document, invoice_title, render_invoice_pdf
 from widgets.search_panel import QueryRunner
 
 if TYPE_CHECKING:
@@ -143,6 +144,16 @@ class EditForm(QWidget):
         self.error.hide()
 
 
+def strip_mnemonics(widget: QWidget) -> None:
+    """Remove the Alt letters of every label and button inside `widget` (the fields stay reachable with Tab)."""
+    from PySide6.QtWidgets import QAbstractButton
+
+    for child in widget.findChildren(QLabel) + widget.findChildren(QAbstractButton):
+        text = child.text()
+        if "&" in text:
+            child.setText(text.replace("&&", "\0").replace("&", "").replace("\0", "&&"))
+
+
 def _text(widget) -> str:
     return widget.toPlainText() if isinstance(widget, QPlainTextEdit) else widget.text()
 
@@ -162,16 +173,16 @@ class BasicTab(QWidget):
         f = self.edit
         self.first_name = f.add("first_name", "&Förnamn", QLineEdit())
         self.last_name = f.add("last_name", "&Efternamn", QLineEdit())
-        self.personnummer = f.add("personnummer", "&Personnummer", QLineEdit())
+        self.personnummer = f.add("personnummer", "Pe&rsonnummer", QLineEdit())
         self.birth_date = f.add("birth_date", "Födelsedatum (utan personnummer)", QLineEdit())
         self.birth_date.setPlaceholderText("ÅÅÅÅ-MM-DD")
         self.gender = f.add("gender", "Kön (utan personnummer)", QComboBox())
         for text, code in (("", None), ("Kvinna", "K"), ("Man", "M")):
             self.gender.addItem(text, code)
-        self.email = f.add("email", "E-&post", QLineEdit())
+        self.email = f.add("email", "E-pos&t", QLineEdit())
         self.mobile = f.add("mobile", "&Mobil", QLineEdit())
-        self.phone_home = f.add("phone_home", "Telefon &hem", QLineEdit())
-        self.phone_work = f.add("phone_work", "Telefon &arbete", QLineEdit())
+        self.phone_home = f.add("phone_home", "Te&lefon hem", QLineEdit())
+        self.phone_work = f.add("phone_work", "Telefon ar&bete", QLineEdit())
         self.protected = f.add("protected_identity", "Skyddad identitet", QCheckBox())
         layout = QVBoxLayout(self)
         layout.addWidget(self.info)
@@ -236,6 +247,8 @@ class AddressTab(QWidget):
         self.invoice = AddressEditor(postal, default_country)
         self.home.setObjectName("home_address")
         self.invoice.setObjectName("invoice_address")
+        for editor in (self.home, self.invoice):  # two editors: their Alt letters would clash (and with the menus)
+            strip_mnemonics(editor)
         home_box, invoice_box = QGroupBox("Adress"), QGroupBox("Fakturaadress (tom = samma som adressen)")
         QVBoxLayout(home_box).addWidget(self.home)
         QVBoxLayout(invoice_box).addWidget(self.invoice)
@@ -279,7 +292,7 @@ class MarketingTab(QWidget):
         self.email_ok = self.edit.add("email_ok", "Utskick via e-post", QCheckBox())
         self.sms_ok = self.edit.add("sms_ok", "Utskick via SMS", QCheckBox())
         self.interests = self.edit.add("interests", "&Intressen", QLineEdit())
-        self.source = self.edit.add("source", "&Källa (hur kunden hittade oss)", QLineEdit())
+        self.source = self.edit.add("source", "Kä&lla (hur kunden hittade oss)", QLineEdit())
         layout = QVBoxLayout(self)
         layout.addWidget(self.edit)
         layout.addStretch(1)
@@ -304,9 +317,9 @@ class StaffTab(QWidget):
         super().__init__(card)
         self.card = card
         self.edit = EditForm(self)
-        self.employee_number = self.edit.add("employee_number", "&Anställningsnummer", QLineEdit())
+        self.employee_number = self.edit.add("employee_number", "Anställningsnu&mmer", QLineEdit())
         self.position = self.edit.add("position", "&Befattning", QLineEdit())
-        self.notes = self.edit.add("notes", "A&nteckningar", QPlainTextEdit())
+        self.notes = self.edit.add("notes", "Ant&eckningar", QPlainTextEdit())
         self.web_password = self.edit.add("web_password", "&Lösenord för internetbokningen", QLineEdit())
         self.web_password.setEchoMode(QLineEdit.EchoMode.Password)
         layout = QVBoxLayout(self)
@@ -340,9 +353,9 @@ class MessagesTab(QWidget):
         super().__init__(card)
         self.card = card
         self.edit = EditForm(self)
-        self.internal = self.edit.add("internal_message", "&Internt meddelande\n(visas när kunden söks fram)",
+        self.internal = self.edit.add("internal_message", "&Internt meddelande\n(visas som banderoll på kortet)",
                                       QPlainTextEdit())
-        self.customer = self.edit.add("customer_message", "&Kundmeddelande\n(internetbokning, kundkiosk)",
+        self.customer = self.edit.add("customer_message", "Kun&dmeddelande\n(internetbokning, kundkiosk)",
                                       QPlainTextEdit())
         self.notes = read_only_table(self, "notes")
         self.note_form = EditForm(self, "&Lägg till anteckning")
@@ -454,7 +467,7 @@ class DocumentsTab(QWidget):
         self.open_button.setObjectName("open_document")
         self.add_button = QPushButton("&Lägg till dokument…", self)
         self.add_button.setObjectName("add_document")
-        self.flags = EditForm(self, "Spara fla&ggor")
+        self.flags = EditForm(self, "Spara &flaggor")
         self.only_owner = self.flags.add("only_owner_visible", "Endast synlig för ansvarig", QCheckBox())
         self.show_on_web = self.flags.add("show_on_web", "Visas på Internet", QCheckBox())
         self.processed = self.flags.add("processed", "Bearbetad", QCheckBox())
@@ -524,11 +537,11 @@ class DocumentsTab(QWidget):
         doc = self._current()
         if doc is None:
             return
-        core, person_id, viewer = self.card.services.core, self.card.person_id, self.card.services.actor.user_id
+        core, person_id, actor = self.card.services.core, self.card.person_id, self.card.services.actor
 
         def query() -> tuple[str, bytes]:
             with core.sessions() as session:
-                return load_document_content(session, person_id, doc.id, viewer)
+                return load_document_content(session, actor, person_id, doc.id)
 
         self.reader.run(query, lambda found: self._open(doc.id, *found),
                         lambda error: self.card._save_failed(self.flags, error))
@@ -658,6 +671,7 @@ class InvoicesTab(QWidget):
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.empty = QLabel("Kunden har inga fakturor.", self)
         self.view_button = self._button("V&isa", "view_invoice")
+        self.print_button = self._button("Skriv ut…", "print_invoice")
         self.send_button = self._button("&Skicka", "send_invoice")
         self.pay_button = self._button("Beta&la", "pay_invoice")
         self.credit_button = self._button("K&reditera", "credit_invoice")
@@ -666,7 +680,7 @@ class InvoicesTab(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         buttons = QHBoxLayout()
-        for button in (self.view_button, self.send_button, self.pay_button, self.credit_button):
+        for button in (self.view_button, self.print_button, self.send_button, self.pay_button, self.credit_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -675,6 +689,7 @@ class InvoicesTab(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         self.view_button.clicked.connect(self.view)
+        self.print_button.clicked.connect(self.print_invoice)
         self.send_button.clicked.connect(self.send)
         self.pay_button.clicked.connect(self.pay)
         self.credit_button.clicked.connect(self.credit)
@@ -726,10 +741,13 @@ class InvoicesTab(QWidget):
     def update_buttons(self) -> None:
         invoice = self.current()
         if invoice is None:
-            for button in (self.view_button, self.send_button, self.pay_button, self.credit_button):
+            for button in (self.view_button, self.print_button, self.send_button, self.pay_button,
+                           self.credit_button):
                 self._state(button, SELECT_INVOICE)
             return
         self._state(self.view_button, None, "Visa fakturan som PDF")
+        self._state(self.print_button, None, "Skriv ut fakturan (utskriftsdialogen, där den också kan sparas som "
+                                             "PDF)")
         email = self.data.person.email.strip() if self.data else ""
         self._state(self.send_button, None if email else "Kunden saknar e-postadress. Skriv in den under Basuppgifter.",
                     f"Skicka fakturan som PDF till {email}")
@@ -806,6 +824,25 @@ class InvoicesTab(QWidget):
             self.show_error(UserError(f"Fakturan sparades som {path} men kunde inte öppnas. Öppna filen därifrån."))
             return
         self._say(f"Faktura {details.invoice_number} visas ({path.name}).")
+
+    def print_invoice(self) -> None:
+        invoice = self.current()
+        if invoice is None:
+            return
+        core = self.card.services.core
+
+        def query() -> InvoiceDetails:
+            with core.sessions() as session:
+                return invoice_details(session, invoice.id)
+
+        def printed(details: InvoiceDetails) -> None:
+            try:
+                if printing.print_with_dialog(self, invoice_document(details)):
+                    self._say(f"{invoice_title(details)} {details.invoice_number} är utskriven.")
+            except printing.PrintFailed as err:
+                self.show_error(UserError(str(err)))
+
+        self.reader.run(query, printed, self._failed)
 
     def send(self) -> None:
         invoice = self.current()
@@ -896,6 +933,7 @@ class EconomyTab(QWidget):
         self.mandate_chips = chip_row(data.deviations.mandate, self.mandate_box)
         self.mandate_chips.setObjectName("mandate_deviations")
         self.mandate_layout.replaceWidget(old, self.mandate_chips)
+        old.hide()
         old.deleteLater()
         self.card.attach_menu(self.mandate_button, self.card.mandate_entries(data),
                               self.card.target(mandate_id=m.id if m else None))

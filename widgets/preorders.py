@@ -510,6 +510,7 @@ class ImportDialog(QDialog):
         self._show_message("")
         self._busy("Läser filen…")
         core, org_id, product_id = self.services.core, self.org_id, self.product.currentData()
+        actor = self.services.actor
         today = core.clock.today()
 
         def work(report) -> ImportPreview:
@@ -517,7 +518,7 @@ class ImportDialog(QDialog):
             if product_id is None:
                 return preview
             with core.sessions() as session:
-                return apply_existing_open(preview, open_preorder_keys(session, org_id, product_id))
+                return apply_existing_open(preview, open_preorder_keys(session, actor, org_id, product_id))
 
         self.runner.run(work, self._previewed, self._file_refused)
 
@@ -726,13 +727,13 @@ class PreOrderAdminDialog(QDialog):
 
     # -- data ----------------------------------------------------------------
     def reload(self) -> None:
-        core, org_id = self.services.core, self.org_id
+        core, actor, org_id = self.services.core, self.services.actor, self.org_id
 
-        def work(report) -> _AdminData:
+        def work(report) -> _AdminData:  # the queries refuse an actor without Organisationer (shown as the error)
             with core.sessions() as session:
-                card = load_organisation_card(session, org_id)
-                return _AdminData(card.name, card.org_number, list_preorders(session, org_id),
-                                  products_on_org_price_list(session, org_id))
+                card = load_organisation_card(session, actor, org_id)
+                return _AdminData(card.name, card.org_number, list_preorders(session, actor, org_id),
+                                  products_on_org_price_list(session, actor, org_id))
 
         self.runner.run(work, self._loaded, self._show_error)
 

@@ -3,8 +3,17 @@
 An order created by any routine opens here at once (bus.order_created). The
 receptionist takes payment with the keyboard: Up/Down choose the order, F5
 Kontant (asks for the amount handed over and shows the change), F6 Kort,
-F7 Swish, F8 Faktura, Alt+M Makulera. After payment the receipt PDF is stored
-with the order and written to <user data>/kvitton/kvitto-<ordernummer>.pdf.
+F7 Swish, F8 Faktura (each asks once with the amount: Enter pays, Esc goes back
+with nothing paid), Alt+M Makulera (refused, with the reason on the button, for
+an order whose routine already changed a subscription).
+
+After payment the receipt PDF is stored with the order and written to
+<user data>/kvitton/kvitto-<ordernummer>.pdf, and the till shows the order just
+paid with "Skriv ut kvitto" (Ctrl+P, the print dialog) and "Spara som PDF…";
+nothing is selected, so a habitual F5/F6 cannot take the next customer's money.
+The paid state (and its "är betald" text) goes when another order is chosen or
+opened. With the desk setting "Skriv ut kvitton direkt" the receipt is printed
+on the chosen receipt printer without the dialog.
 
 Database work runs on one worker thread (in order), never on the UI thread;
 results come back through a queued signal. Without a till on this desk
@@ -30,8 +39,8 @@ from app.clock import STOCKHOLM
 from app.domain.inputs import AMOUNT_RANGE_MESSAGE
 from app.domain.money import format_sek, parse_sek
 from app.errors import ConnectionLost, UserError, ValidationError
-from app.orders import METHOD_NAMES, TILL_MISSING_REASON, OpenOrderRow, OrderSummary, cash_amount, open_orders, \
-    order_summary
+from app.orders import INVOICE_DAYS, METHOD_NAMES, TILL_MISSING_REASON, OpenOrderRow, OrderSummary, cash_amount, \
+    open_orders, order_summary
 from app.rights import TILL
 from app.routines.base import user_error_for
 from app.routines.pay_order import (CancelOrder, CancelOrderRoutine, PaidOrder, PayOrder, PayOrderRoutine,
@@ -39,7 +48,9 @@ from app.routines.pay_order import (CancelOrder, CancelOrderRoutine, PaidOrder, 
 from app.settings import load_settings
 from widgets.input_rules import limit
 from widgets.errors import show_user_error
-from widgets.receipt import render_receipt_pdf, vat_rate_text
+from widgets import printing
+from widgets.printing import PrintDocument
+from widgets.receipt import receipt_document, vat_rate_text
 from widgets.services import UiServices
 
 log = logging.getLogger("reception.till")
@@ -140,6 +151,47 @@ class CashDialog(QDialog):
         dialog = cls(total_ore, parent)
         try:
             return dialog.received_ore() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+
+
+PAY_QUESTION = {"kort": "Betala {amount} med kort?", "swish": "Betala {amount} med Swish?",
+                "faktura": "Betala {amount} med faktura?"}
+PAY_DETAIL = {"kort": "Ta betalt på kortterminalen först.", "swish": "Kontrollera att Swish-betalningen har kommit.",
+              "faktura": f"Kunden får en faktura som förfaller om {INVOICE_DAYS} dagar."}
+
+
+class PaymentConfirmDialog(QDialog):
+    """Kort (F6), Swish (F7), Faktura (F8): asked once with the amount; Enter pays, Esc goes back with nothing paid."""
+
+    def __init__(self, method: str, total_ore: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"{METHOD_NAMES[method]} betalning")
+        layout = QVBoxLayout(self)
+        self.question = QLabel(PAY_QUESTION[method].format(amount=format_sek(total_ore)))
+        self.question.setObjectName("pay_question")
+        self.question.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        layout.addWidget(self.question)
+        detail = QLabel(PAY_DETAIL[method])
+        detail.setWordWrap(True)
+        layout.addWidget(detail)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Betala")
+        self.ok_button.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Avbryt")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.ok_button.setFocus()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, method: str, total_ore: int) -> bool:
+        """True when the receptionist confirmed (Enter / Betala), False for Esc / Avbryt."""
+        dialog = cls(method, total_ore, parent)
+        try:
+            return dialog.exec() == QDialog.DialogCode.Accepted
         finally:
             dialog.deleteLater()
 
@@ -250,11 +302,22 @@ class _Paid:
     club_name: str
 
 
+@dataclass(frozen=True)
+class PaidView:
+    """The order just paid, as the till shows it until the receptionist chooses another order."""
+
+    paid: PaidOrder
+    summary: OrderSummary
+    receipt: PrintDocument
+    pdf: bytes
+
+
 class TillWindow(QWidget):
     """Kassa for this desk. `show_order(order_id)` opens an order; bus.order_created does the same."""
 
     # Replaceable in tests: the dialogs and how errors are shown.
     cash_dialog = CashDialog
+    confirm_dialog = PaymentConfirmDialog
     cancel_dialog = CancelDialog
     error_box = staticmethod(show_user_error)
 
@@ -272,6 +335,7 @@ class TillWindow(QWidget):
         self.summary: OrderSummary | None = None
         self._summary_token = 0
         self._select_next: int | None = None
+        self.paid_view: PaidView | None = None  # after a payment: its receipt, and no order selected
         self._busy = False
         self._unconfirmed_payment: PayOrder | None = None  # kept while the connection is broken
         self._worker = _Worker(self)
@@ -335,6 +399,24 @@ class TillWindow(QWidget):
         self.buttons_box = QWidget()
         self.buttons_box.setLayout(buttons)
         buttons.setContentsMargins(0, 0, 0, 0)
+        # After a payment: the receipt of the order just paid.
+        self.print_button = QPushButton("Skriv ut &kvitto (Ctrl+P)")
+        self.print_button.setShortcut(QKeySequence("Ctrl+P"))
+        self.print_button.setMinimumHeight(44)
+        self.print_button.setStyleSheet("font-size: 11pt; font-weight: 600;")
+        self.print_button.setAutoDefault(True)  # Enter on the focused button prints, as Space does
+        self.print_button.clicked.connect(self.print_receipt)
+        self.save_pdf_button = QPushButton("Spara som P&DF…")
+        self.save_pdf_button.setMinimumHeight(44)
+        self.save_pdf_button.clicked.connect(self.save_receipt_pdf)
+        receipt_row = QHBoxLayout()
+        receipt_row.setContentsMargins(0, 0, 0, 0)
+        receipt_row.addWidget(self.print_button)
+        receipt_row.addWidget(self.save_pdf_button)
+        receipt_row.addStretch(1)
+        self.receipt_box = QWidget()
+        self.receipt_box.setObjectName("receipt_box")
+        self.receipt_box.setLayout(receipt_row)
         self.disabled_label = QLabel(TILL_MISSING_REASON)
         self.disabled_label.setWordWrap(True)
         self.disabled_label.setStyleSheet(
@@ -349,6 +431,7 @@ class TillWindow(QWidget):
         right_layout.addWidget(self.total_label)
         right_layout.addWidget(self.vat_label)
         right_layout.addWidget(self.buttons_box)
+        right_layout.addWidget(self.receipt_box)
         right_layout.addWidget(self.disabled_label)
 
         splitter = QSplitter()
@@ -416,14 +499,21 @@ class TillWindow(QWidget):
 
     def _apply_state(self) -> None:
         enabled = self.core.till_enabled
-        self.buttons_box.setVisible(enabled)
+        paid = self.paid_view is not None
+        self.buttons_box.setVisible(enabled and not paid)
+        self.receipt_box.setVisible(paid)
         self.disabled_label.setVisible(not enabled)
         has_right = TILL in self.actor.rights
         can_pay = enabled and has_right and not self._busy and self.summary is not None \
             and self.summary.status == "oppen"
-        for button in (*self.pay_buttons.values(), self.cancel_button):
+        for button in self.pay_buttons.values():
             button.setEnabled(can_pay)
             button.setToolTip("" if has_right else NO_RIGHT)
+        refusal = self.summary.cancel_refusal if can_pay and self.summary is not None else None
+        self.cancel_button.setEnabled(can_pay and refusal is None)
+        self.cancel_button.setToolTip(NO_RIGHT if not has_right else refusal or "")
+        for button in (self.print_button, self.save_pdf_button):
+            button.setEnabled(paid and not self._busy)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -445,17 +535,19 @@ class TillWindow(QWidget):
         """Read this desk's open orders again; keep the selection, or select `select_order_id`."""
         if select_order_id is not None:
             self._select_next = select_order_id
-        core = self.core
+        core, actor = self.core, self.actor
 
-        def work() -> list[OpenOrderRow]:
+        def work() -> list[OpenOrderRow]:  # refused without the right Kassa (the reason is shown)
             with core.sessions() as session:
-                return open_orders(session, core.desk)
+                return open_orders(session, actor, core.desk)
 
         self._worker.run(work, self._show_rows, self._failed)
 
     def _show_rows(self, rows: list[OpenOrderRow]) -> None:
         current = self.selected_order()
         wanted = self._select_next if self._select_next is not None else (current.order_id if current else None)
+        # After a payment nothing is selected (never the next customer's order) until an order is chosen or opened.
+        hold_paid = self.paid_view is not None and self._select_next is None
         self._select_next = None
         self._rows = rows
         table = self.orders_table
@@ -472,6 +564,12 @@ class TillWindow(QWidget):
                 table.setItem(index, column, item)
             if row.order_id == wanted:
                 select_row = index
+        if hold_paid:
+            table.setCurrentCell(-1, -1)
+            table.clearSelection()
+            table.blockSignals(False)
+            self._show_summary(self.paid_view.summary)
+            return
         table.blockSignals(False)
         if rows:
             table.setCurrentCell(select_row, 0)
@@ -482,14 +580,16 @@ class TillWindow(QWidget):
         self._summary_token += 1
         token = self._summary_token
         order = self._rows[row] if 0 <= row < len(self._rows) else None
+        if order is not None and self.paid_view is not None:
+            self._leave_paid_view()
         if order is None:
-            self._show_summary(None)
+            self._show_summary(self.paid_view.summary if self.paid_view is not None else None)
             return
-        core = self.core
+        core, actor = self.core, self.actor
 
         def work() -> OrderSummary:
             with core.sessions() as session:
-                return order_summary(session, order.order_id)
+                return order_summary(session, actor, order.order_id)
 
         self._worker.run(work, lambda summary: token == self._summary_token and self._show_summary(summary),
                          self._failed)
@@ -504,10 +604,17 @@ class TillWindow(QWidget):
             self.vat_label.setText("")
             self._apply_state()
             return
+        paid = self.paid_view.paid if self.paid_view is not None and \
+            self.paid_view.summary.order_id == summary.order_id else None
         self.order_title.setText(f"Order {summary.order_number} – {summary.customer_name} "
-                                 f"(kundnr {summary.customer_number})")
+                                 f"(kundnr {summary.customer_number})" + (" – betald" if paid else ""))
         created = summary.created_at.astimezone(STOCKHOLM)
-        self.order_subtitle.setText(f"{summary.routine}, skapad {created:%Y-%m-%d %H:%M}")
+        if paid is not None:
+            self.order_subtitle.setText(f"Betald med {METHOD_NAMES[paid.method].lower()} "
+                                        f"{paid.paid_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}. Välj en order i listan "
+                                        "för att ta nästa betalning.")
+        else:
+            self.order_subtitle.setText(f"{summary.routine}, skapad {created:%Y-%m-%d %H:%M}")
         self.lines_table.setRowCount(len(summary.lines))
         for index, line in enumerate(summary.lines):
             period = ""
@@ -520,7 +627,12 @@ class TillWindow(QWidget):
                      self._item(vat_rate_text(line.vat_basis_points), right=True))
             for column, item in enumerate(cells):
                 self.lines_table.setItem(index, column, item)
-        self.total_label.setText(f"Att betala: {format_sek(summary.total_ore)}")
+        if paid is None:
+            self.total_label.setText(f"Att betala: {format_sek(summary.total_ore)}")
+        elif paid.method == "kontant" and paid.received_ore is not None:
+            self.total_label.setText(f"Betalt: {format_sek(paid.paid_ore)} · Växel: {format_sek(paid.change_ore)}")
+        else:
+            self.total_label.setText(f"Betalt: {format_sek(paid.paid_ore)}")
         self.vat_label.setText(" · ".join(f"varav moms {vat_rate_text(v.vat_basis_points)}: {format_sek(v.vat_ore)}"
                                           for v in summary.vat))
         self._apply_state()
@@ -535,6 +647,11 @@ class TillWindow(QWidget):
             received = self.cash_dialog.ask(self, summary.total_ore)
             if received is None:
                 return
+        elif not self.confirm_dialog.ask(self, method, summary.total_ore):
+            self.show_status("Ingen betalning gjordes.")
+            return
+        if self._busy or self.summary is None or self.summary.order_id != summary.order_id:
+            return  # the till changed while the question was open
         core, actor = self.core, self.actor
         command = PayOrder(summary.order_id, method, received)
         retry = self._unconfirmed_payment
@@ -546,7 +663,7 @@ class TillWindow(QWidget):
         def work() -> _Paid:
             paid = PayOrderRoutine(core).execute(command, actor)
             with core.sessions() as session:
-                return _Paid(paid, order_summary(session, paid.order_id), load_settings(session).club_name)
+                return _Paid(paid, order_summary(session, actor, paid.order_id), load_settings(session).club_name)
 
         self._set_busy(True)
         self.show_status(f"Tar betalt för order {summary.order_number}…")
@@ -555,10 +672,12 @@ class TillWindow(QWidget):
     def _paid(self, result: _Paid) -> None:
         self._unconfirmed_payment = None
         paid = result.paid
-        pdf = render_receipt_pdf(result.summary, result.club_name, self.core.desk, paid.paid_at, paid.method,
-                                 self.actor.full_name, received_ore=paid.received_ore, change_ore=paid.change_ore,
-                                 rounding_ore=paid.rounding_ore, invoice_number=paid.invoice_number,
-                                 invoice_due_on=paid.invoice_due_on)
+        receipt = receipt_document(result.summary, result.club_name, self.core.desk, paid.paid_at, paid.method,
+                                   self.actor.full_name, received_ore=paid.received_ore, change_ore=paid.change_ore,
+                                   rounding_ore=paid.rounding_ore, invoice_number=paid.invoice_number,
+                                   invoice_due_on=paid.invoice_due_on)
+        pdf = printing.pdf_bytes(receipt)
+        self.paid_view = PaidView(paid, result.summary, receipt, pdf)
         core, actor, data_dir = self.core, self.actor, self.services.user_data_dir
 
         def work() -> tuple[Path | None, str]:
@@ -590,15 +709,70 @@ class TillWindow(QWidget):
             text += f" Växel: {format_sek(paid.change_ore)}."
         if paid.invoice_number is not None:
             text += f" Faktura {paid.invoice_number} förfaller {paid.invoice_due_on:%Y-%m-%d}."
-        self.show_status(f"{text}\n{receipt_note}")
+        printed = self._print_directly()
+        self.show_status("\n".join(part for part in (text, receipt_note, printed) if part))
         self.services.bus.status.emit(text)
         self.services.bus.person_changed.emit(paid.person_id)
         self._set_busy(False)
+        self._show_summary(self.paid_view.summary)
         self.reload()
+        self.print_button.setFocus()
+
+    # -- the receipt ----------------------------------------------------------
+    def _receipt_printer(self) -> tuple[bool, str]:
+        """(print without the dialog, the chosen receipt printer) from this desk's settings."""
+        desk = self.services.desk
+        if desk is None:
+            return False, ""
+        return desk.print_receipts_directly, desk.receipt_printer
+
+    def _print_directly(self) -> str:
+        """With "Skriv ut kvitton direkt": the receipt goes to the desk's printer now; returns what to say."""
+        direct, printer_name = self._receipt_printer()
+        if not direct or self.paid_view is None:
+            return ""
+        if not printer_name:
+            return "Kvittot skrevs inte ut: ingen kvittoskrivare är vald under Inställningar för den här datorn."
+        problem = printing.print_direct(self.paid_view.receipt, printer_name)
+        return problem or f"Kvittot är utskrivet på {printer_name}."
+
+    def print_receipt(self) -> None:
+        """Skriv ut kvitto: the print dialog, with the desk's receipt printer chosen."""
+        view = self.paid_view
+        if view is None:
+            return
+        try:
+            printed = printing.print_with_dialog(self, view.receipt, self._receipt_printer()[1])
+        except printing.PrintFailed as err:
+            self.show_status(str(err))
+            return
+        if printed:
+            self.show_status(f"Kvittot för order {view.paid.order_number} är utskrivet.")
+
+    def save_receipt_pdf(self) -> None:
+        view = self.paid_view
+        if view is None:
+            return
+        suggested = receipt_path(self.services.user_data_dir, view.paid.order_number)
+        try:
+            path = printing.save_pdf_as(self, view.pdf, suggested, "Spara kvitto som PDF")
+        except OSError as err:
+            self.show_status(f"Kvittot kunde inte sparas: {err.strerror or err}.")
+            return
+        if path is not None:
+            self.show_status(f"Kvittot för order {view.paid.order_number} är sparat som {path}.")
+
+    def _leave_paid_view(self) -> None:
+        """Another order is chosen: the paid order's receipt and its "är betald" text go."""
+        self.paid_view = None
+        self.show_status("")
 
     def cancel_order(self) -> None:
         summary = self.summary
         if self._busy or summary is None or summary.status != "oppen":
+            return
+        if summary.cancel_refusal is not None:
+            self._failed(UserError(summary.cancel_refusal))
             return
         reason = self.cancel_dialog.ask(self, summary.order_number)
         if reason is None:

@@ -41,10 +41,9 @@ from PySide6.QtWidgets import (QAbstractButton, QBoxLayout, QComboBox, QFormLayo
 
 from app.errors import QueuedOffline, UserError
 from widgets.errors import show_user_error
+from widgets.field_messages import ERROR_STYLE, WARNING_STYLE, make_error_label, set_message  # noqa: F401
 from widgets.services import UiServices
 
-ERROR_STYLE = "color: #b00020;"
-WARNING_STYLE = "color: #8a5a00;"
 CANCEL_QUESTION = "Vill du avbryta? Det du har fyllt i sparas inte."
 
 
@@ -123,19 +122,6 @@ def visual_order(root: QWidget) -> list[QWidget]:
 def takes_tab(widget: QWidget) -> bool:
     """Does Tab stop at this widget (ignoring whether it is shown right now)?"""
     return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
-
-
-def make_error_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def set_message(label: QLabel, text: str | None) -> None:
-    label.setText(text or "")
-    label.setVisible(bool(text))
 
 
 class ReceptionPage(QWizardPage):

@@ -48,13 +48,13 @@ import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.routines.invoices import INVOICE_PAYMENT_ROUTINE
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.money import format_sek
 from app.domain.subscriptions import Freeze as FreezeFacts
 from app.domain.subscriptions import SubscriptionFacts, is_lagging
+from app.orders import INVOICE_PAYMENT_ROUTINE
 
 CURRENT_MANDATE = ("ny", "hos_bgc", "aktivt")
 # Subscriptions that still run (an "uppsagt" one runs until its slutdatum).

@@ -19,6 +19,7 @@ order is unpaid, or while an online purchase waits for pickup. Otherwise, in one
   the person row is anonymised, except the stored receipt PDF (cleared; it can be printed again) and a
   freeze's agent name (cleared); pre-orders the person used lose name, personnummer and e-mail;
 * outbox messages to the person are emptied and never sent;
+* the Överlåt notes on the other party's card ("Överlåtet till/från <name> (<customer no>)") lose the name;
 * the audit trail keeps who did what and when, but every text in the details of a row about the person
   that carries the person's data is replaced by "[anonymiserad]"; stored command results likewise;
 * on PostgreSQL the change feed's triggers record the deletes and updates (the tombstones), so every
@@ -264,6 +265,11 @@ class AnonymisePersonRoutine(Routine[AnonymisePerson, Anonymised]):
                                     birth_date=ANONYMOUS_BIRTH_DATE))
         self._anonymise_outbox(session, rows, values)
         self._scrub_audit_and_results(session, rows, values, pnr)
+        # Överlåt's trace on the other party's card names this person ("Överlåtet till/från <name> (<no>)").
+        number = person.customer_number
+        for note in session.scalars(select(m.Note).where(m.Note.person_id != pid, or_(
+                m.Note.text.like(f"Överlåtet till % ({number}):%"), m.Note.text.like(f"Överlåtet från % ({number}):%")))):
+            note.text = scrub_text(note.text, values)
         self._values = values
         return Anonymised(pid, person.customer_number, deleted), "person", pid
 

@@ -168,10 +168,10 @@ def test_the_whole_autogiro_loop_and_every_rerun_changes_nothing(core, cat, admi
         texts = [d.text for d in deviations.top]
         assert "Autogirodragning misslyckades 2026-11-27" in texts
         assert "ag_dragning_misslyckad" not in load_deviations(s, anna.person_id, core.clock.today()).codes()
-        card = load_person_card(s, orjan.person_id, core.clock.today())
+        card = load_person_card(s, admin, orjan.person_id, core.clock.today())
         assert "Autogirodragning misslyckades 2026-11-27" in [d.text for d in card.deviations.top]
         assert [(d.debit_date, d.status) for d in card.autogiro_debits] == [(DEBIT_DAY, "misslyckad")]
-        anna_card = load_person_card(s, anna.person_id, core.clock.today())
+        anna_card = load_person_card(s, admin, anna.person_id, core.clock.today())
         assert [(d.status, d.period_to) for d in anna_card.autogiro_debits] == [("betald", date(2027, 1, 21))]
         assert [e.event for e in anna_card.mandate_history] == ["godkand", "skickad"]
         assert s.scalar(select(func.count()).select_from(AuditEntry)
@@ -224,7 +224,7 @@ def test_a_rejected_mandate_gets_bankgirots_reason_and_a_cancellation_is_sent_wh
     with core.sessions() as s:
         m = s.scalar(select(AutogiroMandate).where(AutogiroMandate.person_id == orjan.person_id))
         assert m.status == "avvisat"
-        card = load_person_card(s, orjan.person_id, core.clock.today())
+        card = load_person_card(s, admin, orjan.person_id, core.clock.today())
         assert card.mandate_history[0].text == "Avvisat av Bankgirot 2026-11-24: Bankkontonumret är felaktigt."
         assert "ag_medgivande_avvisat" in card.deviations.codes()
     # Anna's subscription ends: her approved mandate is cancelled at Bankgirot with the next file.

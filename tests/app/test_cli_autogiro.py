@@ -2,6 +2,8 @@
 PostgreSQL, with the exit codes a scheduled job acts on."""
 from __future__ import annotations
 
+import io
+import sys
 from datetime import date
 
 import pytest
@@ -17,13 +19,16 @@ from tests.app.test_autogiro_routines import BG, CUSTOMER, register_two
 @pytest.fixture
 def setup(core, make_actor, monkeypatch, tmp_path):
     monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(sys, "stdin", sys.stdin)  # restored after the test (cli() replaces it)
     cat = b.build_catalog(core)
     b.settings(core, autogiro_bankgiro=BG, autogiro_customer_number=CUSTOMER)
     return register_two(core, cat, make_actor)
 
 
-def cli(db, clock, *args: str, user: str = "admin") -> int:
-    return main(["--db", db.url, "autogiro", *args, "--user", user], clock=clock)
+def cli(db, clock, *args: str, user: str = "admin", password: str = "hemligt") -> int:
+    """The user's password on standard input (--password-stdin), as a scheduled job gives it."""
+    sys.stdin = io.StringIO(password + "\n")
+    return main(["--db", db.url, "autogiro", *args, "--user", user, "--password-stdin"], clock=clock)
 
 
 def numbers(core) -> list[str]:
@@ -88,8 +93,8 @@ def test_refusals_exit_2_and_change_nothing(db, core, clock, setup, tmp_path, ca
     folder.mkdir()
     assert cli(db, clock, "export", "--folder", str(folder), user="recep") == 2
     assert "Systeminställningar" in capsys.readouterr().err
-    assert cli(db, clock, "export", "--folder", str(folder), user="ingen") == 2
-    assert "finns inte" in capsys.readouterr().err
+    assert cli(db, clock, "export", "--folder", str(folder), password="fel-lösen") == 2
+    assert "Fel användarnamn eller lösenord." in capsys.readouterr().err
     assert cli(db, clock, "export", "--folder", str(tmp_path / "saknas")) == 2
     assert "Mappen" in capsys.readouterr().err
     assert cli(db, clock, "export", "--folder", str(folder), "--only", "betalningar", "--date", "2026-11-01") == 2

@@ -58,7 +58,6 @@ def window(qtbot, qapp, sqlite_core, make_actor, tmp_path, monkeypatch, people):
     w.unknown = []
     w.beeps = []
     monkeypatch.setattr(w, "unknown_card_box", lambda parent, text: w.unknown.append(text))
-    w.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
     w.checkin_banner.beep = lambda: w.beeps.append(1)
     qtbot.addWidget(w)
     w.show()

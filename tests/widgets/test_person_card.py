@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.menus import TILL_MISSING, MenuTarget
 from db.models import AuditEntry, AutogiroDebit, Person
-from db.seed import DEVIATION_TYPES
+from app.seeding.reference import DEVIATION_TYPES
 from tests.app.conftest_data import (add_card, add_freeze, add_invoice, add_mandate, add_person, add_photo,
                                      add_price_list, add_product, add_subscription, set_severity)
 from widgets.person_card import SEVERITY_COLOURS, PersonCardWidget
@@ -35,8 +35,7 @@ def _jpeg() -> bytes:
 
 @pytest.fixture
 def popups(monkeypatch):
-    shown = []
-    monkeypatch.setattr(PersonCardWidget, "internal_message_box", staticmethod(lambda parent, text: shown.append(text)))
+    shown = []  # no modal box any more: the internal message is a banner (test_card_overview.py)
     errors = []
     monkeypatch.setattr(PersonCardWidget, "error_box", staticmethod(lambda p, title, text: errors.append(text)))
     return shown, errors
@@ -140,13 +139,10 @@ def test_header_and_internal_message(make_card, everything, popups):
     assert card.personnummer_label.text() == "Personnummer: 19900101-1239"
     assert card.customer_type_label.text() == f"Kundtyp: Student t.o.m. {TODAY + timedelta(days=10):%Y-%m-%d}"
     assert card.card_label.text() == "Kort: saknas" and card.photo.text() == "Foto saknas"
-    assert shown == ["Hämta nyckel i kassan"]
-    card.reload()  # a reload after an edit is no new look-up
-    assert shown == ["Hämta nyckel i kassan"]
-    card.show_person(everything[0])
-    assert len(shown) == 2
+    assert card.internal_message.isVisible() and card.internal_message.text.text() == "Hämta nyckel i kassan"
+    assert shown == []  # a banner, never a modal box
     card.show_person(everything[2])
-    assert len(shown) == 2  # no message, no pop-up
+    assert not card.internal_message.isVisible()  # no message, no banner
     assert not card.photo.pixmap().isNull() and card.card_label.text() == "Kort: 0003"
 
 
@@ -239,7 +235,7 @@ def test_addresses_tab_saves_both_addresses(qtbot, make_card, everything, sqlite
 def test_journal_tab_needs_the_right(make_card, everything):
     recep = make_card("recep")
     assert "Kundjournal" not in recep.tab_titles()
-    assert recep.tab_titles() == ["Basuppgifter", "Adress/Fakturaadress", "Marknad", "Meddelanden", "Dokument",
+    assert recep.tab_titles() == ["Översikt", "Basuppgifter", "Adress/Fakturaadress", "Marknad", "Meddelanden", "Dokument",
                                   "Bokningar", "Tidigare köp", "Ekonomi", "Fakturor", "Personal", "Abonnemang",
                                   "Värdekort", "Besök", "Autogiro"]
     admin = make_card("admin")

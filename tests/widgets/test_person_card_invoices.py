@@ -48,7 +48,6 @@ def opened(monkeypatch):
 @pytest.fixture
 def errors(monkeypatch):
     shown = []
-    monkeypatch.setattr(PersonCardWidget, "internal_message_box", staticmethod(lambda parent, text: None))
     monkeypatch.setattr(PersonCardWidget, "error_box", staticmethod(lambda p, title, text: shown.append(text)))
     return shown
 

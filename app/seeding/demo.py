@@ -80,7 +80,7 @@ from db.models import (
     User,
     ValueCard,
 )
-from db.seed import ensure_reference_data
+from app.seeding.reference import ensure_reference_data
 
 MARKER_KEY = "demo_seeded"
 DEMO_PASSWORD = "demo"

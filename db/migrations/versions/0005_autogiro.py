@@ -1,7 +1,7 @@
 """autogiro: files exchanged with Bankgirot, mandate history, debits (issue 17)
 
 Revision ID: autogiro
-Revises: checkin_visits
+Revises: login_lockout
 
 New tables autogiro_files, autogiro_mandate_events and autogiro_debits; four nullable columns on
 autogiro_mandates (payer_number, sent_at, approved_at, bgc_closed_at). Existing rows keep working:
@@ -15,7 +15,7 @@ from alembic import op
 import db.models
 
 revision = "autogiro"
-down_revision = "checkin_visits"
+down_revision = "login_lockout"
 branch_labels = None
 depends_on = None
 

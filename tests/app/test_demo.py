@@ -16,7 +16,7 @@ from app.errors import UserError
 from app.postal import PostalCodes
 from app.queries.deviations import load_deviations
 from app.settings import load_settings
-from db.demo import DEMO_PASSWORD, DEMO_USERS, MARKER_KEY, seed_demo
+from app.seeding.demo import DEMO_PASSWORD, DEMO_USERS, MARKER_KEY, seed_demo
 from db.engine import make_engine, make_session_factory, sqlite_url
 from db.models import (
     AddonRule,
@@ -39,7 +39,7 @@ from db.models import (
     Subscription,
     User,
 )
-from db.seed import DEVIATION_TYPES, STANDARD_ROLES
+from app.seeding.reference import DEVIATION_TYPES, STANDARD_ROLES
 
 RUNNING = ("aktivt", "fryst", "framtida_frysning")
 
