@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from app.autogiro import codes
@@ -49,7 +49,6 @@ from app.autogiro.incoming import (
 )
 from app.autogiro.outgoing import AMENDMENTS, MANDATES, PAYMENTS, RequestWriter
 from app.context import Actor
-from app.counters import next_number
 from app.domain.debit import catch_up_plan
 from app.domain.money import format_sek
 from app.domain.periods import add_months, iso
