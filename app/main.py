@@ -32,7 +32,8 @@ log = logging.getLogger("reception")
 # Sub-commands live in their own modules: each has add_parser(subparsers) and run(args, core) -> int,
 # or run_without_core(args, url, clock) -> int for work on the database file itself (backup, restore).
 CLI_MODULES = ("app.cli_jobs", "app.cli_preorders", "app.cli_register", "app.cli_backup", "app.cli_restore",
-               "app.cli_desks", "app.cli_report", "app.cli_password", "app.cli_db", "app.cli_auth")
+               "app.cli_desks", "app.cli_report", "app.cli_password", "app.cli_db", "app.cli_auth",
+               "app.cli_autogiro")
 
 
 def _cli_modules():

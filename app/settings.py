@@ -56,6 +56,7 @@ _LOOKUP = "Personuppslagning"
 _MAIL = "E-post"
 _SMS = "SMS"
 _CHECKIN = "Inpassering"
+_AUTOGIRO = "Autogiro (Bankgirot)"
 LENGTH_MAX = {"dagar": 3660, "månader": 120}
 _G = {"page": GLOBAL_PAGE}
 
@@ -151,6 +152,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("checkin_double_swipe_minutes", "En ny dragning inom så många minuter räknas som samma besök", "int", 5,
            _CHECKIN, "minuter", maximum=1440),
     Option("checkin_sounds", "Ljudsignal vid Välkommen och Nekad", "bool", True, _CHECKIN),
+    # Autogiro with Bankgirot (issue 17, app/autogiro; docs/decisions/autogiro.md).
+    Option("autogiro_bankgiro", "Klubbens bankgironummer", "text", "", _AUTOGIRO,
+           help="Bankgironumret som autogirodragningarna sätts in på, t.ex. 5050-1055.", maximum=12, **_G),
+    Option("autogiro_customer_number", "Kundnummer hos Bankgirot (autogiro)", "text", "", _AUTOGIRO,
+           help="Sex siffror, från Bankgirots avtal om autogiro.", maximum=6, **_G),
+    Option("autogiro_payer_number", "Betalarnummer i autogirofilerna", "choice", "kundnummer", _AUTOGIRO,
+           help="Kundnumret rekommenderas: det ändras aldrig och finns för alla. Byts det, skickas nya "
+                "betalarnummer till Bankgirot med nästa medgivandefil.",
+           choices=(("kundnummer", "Betalarens kundnummer"), ("personnummer", "Betalarens personnummer")), **_G),
+    Option("autogiro_debit_day", "Dragningsdag", "int", 27, _AUTOGIRO, "i månaden",
+           "Dagen i månaden då autogirot dras. Dragningen betalar det som ska vara betalt till nästa dragningsdag.",
+           minimum=1, maximum=28, **_G),
+    Option("autogiro_failed_reminder", "Påminn kunden via e-post när en autogirodragning misslyckas", "bool", False,
+           _AUTOGIRO, help="På: ett e-postmeddelande läggs i utkorgen när Bankgirot meddelar att dragningen "
+                           "inte gick igenom.", **_G),
 )
 BY_KEY = {o.key: o for o in OPTIONS}
 
@@ -201,6 +217,11 @@ class BusinessSettings:
     checkin_refuse_not_started: bool
     checkin_double_swipe_minutes: int
     checkin_sounds: bool
+    autogiro_bankgiro: str
+    autogiro_customer_number: str
+    autogiro_payer_number: str
+    autogiro_debit_day: int
+    autogiro_failed_reminder: bool
 
     def price_list_for_type(self, customer_type: str) -> int | None:
         return {
@@ -319,6 +340,14 @@ def check_values(session: Session, values: dict[str, Any]) -> None:
     if values.get("person_lookup_enabled") and values.get("person_lookup_provider") == "http" \
             and not (values.get("person_lookup_url") or "").strip():
         raise ValidationError("Ange adressen till tjänsten för personuppslagning.", field="person_lookup_url")
+    if (values.get("autogiro_bankgiro") or "").strip():
+        from app.autogiro.format import parse_bankgiro
+
+        parse_bankgiro(values["autogiro_bankgiro"], "autogiro_bankgiro")
+    if (values.get("autogiro_customer_number") or "").strip():
+        from app.autogiro.format import parse_customer_number
+
+        parse_customer_number(values["autogiro_customer_number"], "autogiro_customer_number")
     if (values.get("smtp_host") or "").strip():
         from app.domain.inputs import check_email
 

@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
         from widgets.admin_register import RegisterImportDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
+        from widgets.autogiro import AutogiroDialog
         from widgets.admin_users import UsersDialog
         from widgets.outbox_view import OutboxDialog
 
@@ -352,6 +353,7 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Lokalt register…", lambda: RegisterImportDialog(self.services, self)),
             (ADMIN_USERS, "Användare och &roller…", lambda: UsersDialog(self.services, self)),
             (None, "&E-post och SMS…", lambda: OutboxDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "Auto&giro (Bankgirot)…", lambda: AutogiroDialog(self.services, self)),
         ]
         self.admin_actions: dict[str, QAction] = {}
         for right, title, make in entries:

@@ -142,13 +142,16 @@ class PersonCardWidget(QWidget):
         from widgets.person_tabs.visits import VisitsTab  # issue 13
 
         self.visits_tab = VisitsTab(self)
+        from widgets.autogiro_tab import AutogiroTab  # issue 17
+
+        self.autogiro_tab = AutogiroTab(self)
         pages = [(self.overview_tab, "Översikt"), (self.basic_tab, "Basuppgifter"),
                  (self.address_tab, "Adress/Fakturaadress"), (self.marketing_tab, "Marknad"),
                  (self.messages_tab, "Meddelanden"), (self.documents_tab, "Dokument"),
                  (self.bookings_tab, "Bokningar"), (self.purchases_tab, "Tidigare köp"),
                  (self.economy_tab, "Ekonomi"), (self.invoices_tab, "Fakturor"), (self.staff_tab, "Personal"),
                  (self.subscriptions_tab, "Abonnemang"), (self.value_cards_tab, "Värdekort"),
-                 (self.visits_tab, "Besök")]
+                 (self.visits_tab, "Besök"), (self.autogiro_tab, "Autogiro")]
         if self.journal_tab is not None:
             pages.append((self.journal_tab, "Kundjournal"))
         for page, title_text in pages:

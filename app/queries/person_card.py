@@ -298,6 +298,29 @@ class ValueCardRow:
 
 
 @dataclass(frozen=True)
+class AutogiroDebitRow:
+    """One autogiro debit requested from Bankgirot (issue 17) and its outcome, for Ekonomi."""
+
+    id: int
+    debit_date: date
+    period_to: date
+    amount_ore: int
+    status: str                    # skickad / betald / misslyckad / avvisad / makulerad
+    result_text: str
+    invoice_number: int | None
+
+
+@dataclass(frozen=True)
+class MandateEventRow:
+    """The mandate's history with Bankgirot: skickad, godkänd, avvisad (with the reason), makulerad."""
+
+    mandate_id: int
+    at: datetime
+    event: str
+    text: str
+
+
+@dataclass(frozen=True)
 class PersonCardData:
     person: PersonRow
     photo_jpeg: bytes | None
@@ -323,6 +346,8 @@ class PersonCardData:
     mandate_menu: MandateMenuFacts | None
     settings: BusinessSettings
     latest_visit: VisitRow | None = None
+    autogiro_debits: tuple[AutogiroDebitRow, ...] = ()    # newest first
+    mandate_history: tuple[MandateEventRow, ...] = ()     # of the person's own mandates, newest first
 
     @property
     def current_card(self) -> CardRow | None:
@@ -409,7 +434,7 @@ def _address(row, prefix: str) -> AddressData | None:
 _SLOTS = (("i", 5), ("t", 5), ("d", 2), ("ts", 2), ("b", 3))
 
 (_CARD, _NOTE, _DOCUMENT, _BOOKING, _ORDER_LINE, _INVOICE, _VALUE_CARD, _MANDATE, _LIST_PRODUCT,
- _DEVIATION_TYPE, _SETTING, _VISIT) = range(1, 13)
+ _DEVIATION_TYPE, _SETTING, _VISIT, _AG_DEBIT, _MANDATE_EVENT) = range(1, 15)
 
 
 def _slot_types():
@@ -489,8 +514,9 @@ def _subscriptions_statement():
 def _lists_statement():
     from sqlalchemy import bindparam, union_all
 
-    from db.models import (AutogiroMandate, Booking, Card, Document, Invoice, Note, Order, OrderLine,
-                           PriceListItem, Product, Setting, Subscription, ValueCard, Visit)
+    from db.models import (AutogiroDebit, AutogiroMandate, AutogiroMandateEvent, Booking, Card, Document, Invoice,
+                           Note, Order, OrderLine, PriceListItem, Product, Setting, Subscription, ValueCard,
+                           Visit)
     from db.models import DeviationType as DeviationTypeRow
 
     person_id = bindparam("person_id")
@@ -550,6 +576,16 @@ def _lists_statement():
         _tagged(_SETTING, {"t": (Setting.key, Setting.value)}),
         _tagged(_VISIT, {"t": (latest_visit.c.verdict, latest_visit.c.reason_text, latest_visit.c.desk,
                                latest_visit.c.method), "ts": (latest_visit.c.at,)}),
+        # Autogiro debits this person pays, with the invoice's number and status (issue 17).
+        _tagged(_AG_DEBIT, {"i": (AutogiroDebit.id, AutogiroDebit.amount_ore, Invoice.invoice_number),
+                            "t": (AutogiroDebit.status, AutogiroDebit.result_text, Invoice.status),
+                            "d": (AutogiroDebit.debit_date, AutogiroDebit.period_to)}, AutogiroDebit)
+        .outerjoin(Invoice, Invoice.id == AutogiroDebit.invoice_id).where(AutogiroDebit.payer_id == person_id),
+        _tagged(_MANDATE_EVENT, {"i": (AutogiroMandateEvent.id, AutogiroMandateEvent.mandate_id),
+                                 "t": (AutogiroMandateEvent.event, AutogiroMandateEvent.text),
+                                 "ts": (AutogiroMandateEvent.at,)}, AutogiroMandateEvent)
+        .join(AutogiroMandate, AutogiroMandate.id == AutogiroMandateEvent.mandate_id)
+        .where(AutogiroMandate.person_id == person_id),
     )
 
 
@@ -569,7 +605,7 @@ def load_person_card(session: Session, actor: Actor, person_id: int, today: date
                        p.pensioner_subtype, p.price_guarantee_until, p.organisation_name, p.protected_identity)
     photo = p.photo
     online_waiting = bool(p.online_waiting)
-    lists: dict[int, list] = {tag: [] for tag in range(_CARD, _VISIT + 1)}
+    lists: dict[int, list] = {tag: [] for tag in range(_CARD, _MANDATE_EVENT + 1)}
     for r in conn.execute(_lists_statement(), {
             "person_id": person_id, "viewer_user_id": actor.user_id,
             "note_kinds": ["anteckning", "journal"] if include_journal else ["anteckning"]}):
@@ -633,13 +669,18 @@ def load_person_card(session: Session, actor: Actor, person_id: int, today: date
     active_cards = sum(1 for c in cards if c.status == "aktivt")
     swiped_blocked = bool(swiped_card) and any(c.card_number == swiped_card for c in cards) and not any(
         c.card_number == swiped_card and c.status == "aktivt" for c in cards)
+    ag_debits = tuple(AutogiroDebitRow(r.i0, r.d0, r.d1, r.i1, r.t0, r.t1 or "", r.i2)
+                      for r in sorted(lists[_AG_DEBIT], key=lambda r: (r.d0, r.i0), reverse=True))
+    failed_debits = tuple(r.d0 for r in lists[_AG_DEBIT] if r.t0 in ("misslyckad", "avvisad") and r.t2 == "obetald")
+    mandate_history = tuple(MandateEventRow(r.i1, r.ts0, r.t0, r.t1 or "")
+                            for r in sorted(lists[_MANDATE_EVENT], key=lambda r: (r.ts0, r.i0), reverse=True))
     facts = DeviationFacts(
         person_id=person_id, customer_type=p.customer_type, price_guarantee_until=p.price_guarantee_until,
         internal_message=p.internal_message or "", has_photo=photo is not None, active_cards=active_cards,
         blocked_cards=len(cards) - active_cards, unpaid_invoices_ore=unpaid,
         open_orders_ore=sum(o.total_ore for o in open_debt), open_orders=len(open_debt),
         subscriptions=sub_facts, mandates=mandates, swiped_card_blocked=swiped_blocked,
-        warning_days=settings.type_expiry_warning_days)
+        warning_days=settings.type_expiry_warning_days, failed_debits=failed_debits)
     deviations = evaluate(facts, types, today)
 
     # ---- subscriptions with add-ons nested and menu facts ------------------------------
@@ -732,4 +773,5 @@ def load_person_card(session: Session, actor: Actor, person_id: int, today: date
         journal=tuple(n for n in note_rows if n.kind == "journal") if include_journal else None,
         deviations=deviations, person_menu=person_menu,
         mandate_menu=MandateMenuFacts(mandate.id, mandate.status) if mandate else None, settings=settings,
-        latest_visit=next((VisitRow(v.ts0, v.t0, v.t1, v.t2 or "", v.t3 or "") for v in lists[_VISIT]), None))
+        latest_visit=next((VisitRow(v.ts0, v.t0, v.t1, v.t2 or "", v.t3 or "") for v in lists[_VISIT]), None),
+        autogiro_debits=ag_debits, mandate_history=mandate_history)

@@ -53,6 +53,7 @@ from db.models import (
     PersonRegisterEntry,
     Address,
     AddonRule,
+    AutogiroDebit,
     AutogiroMandate,
     Booking,
     Card,
@@ -1081,14 +1082,24 @@ class _Builder:
                    and p.main.status == "aktivt"][5:8]
         for i, person in enumerate(debtors):
             issued = today - timedelta(days=rng.randrange(35, 70))
-            self.invoice(person, "autogiro" if i == 0 else "faktura", issued, person.main.price_ore, paid=False)
+            invoice = self.invoice(person, "autogiro" if i == 0 else "faktura", issued, person.main.price_ore,
+                                   paid=False)
+            if i == 0:  # the returned debit: Bankgirot reported "täckning saknas" (issue 17)
+                self.s.flush()
+                self.s.add(AutogiroDebit(
+                    subscription_id=person.main.id, payer_id=person.row.id,
+                    payer_number=str(person.row.customer_number), debit_date=issued, amount_ore=invoice.amount_ore,
+                    period_from=issued, period_to=issued + timedelta(days=29), invoice_id=invoice.id,
+                    status="misslyckad", result_code="1", result_text="Täckning saknas – dragningen gick inte igenom.",
+                    created_at=_at(issued - timedelta(days=5)), updated_at=_at(issued + timedelta(days=1))))
 
-    def invoice(self, person: _Person, kind: str, issued: date, amount: int, *, order_id=None, paid=False) -> None:
-        self.s.add(Invoice(invoice_number=next_number(self.s, "invoice_number"), person_id=person.row.id,
-                           kind=kind, issued_on=issued, due_on=issued + timedelta(days=30), amount_ore=amount,
-                           paid_ore=amount if paid else 0, status="betald" if paid else "obetald",
-                           order_id=order_id))
+    def invoice(self, person: _Person, kind: str, issued: date, amount: int, *, order_id=None, paid=False):
+        row = Invoice(invoice_number=next_number(self.s, "invoice_number"), person_id=person.row.id,
+                      kind=kind, issued_on=issued, due_on=issued + timedelta(days=30), amount_ore=amount,
+                      paid_ore=amount if paid else 0, status="betald" if paid else "obetald", order_id=order_id)
+        self.s.add(row)
         self.bump("invoices")
+        return row
 
     # -- the person card's other sections -----------------------------------
     def cards_photos_and_more(self) -> None:

@@ -23,6 +23,7 @@ DEVIATION_TYPES = (
     ("ag_medgivande_saknas", "AG-medgivande saknas", "medgivande", "fel"),
     ("ag_medgivande_avvisat", "AG-medgivande avvisat", "medgivande", "fel"),
     ("medgivande_hos_bgc", "Medgivandet är hos BGC", "medgivande", "information"),
+    ("ag_dragning_misslyckad", "Autogirodragning misslyckades", "person", "fel"),
 )
 
 STANDARD_ROLES = {

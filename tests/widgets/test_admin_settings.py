@@ -87,7 +87,7 @@ def settings_rows(core) -> dict:
 def test_the_settings_menu_is_there_only_with_the_right(window_for):
     assert menu_titles(window_for("admin"))["Inställningar"] == [
         "Kundrutiner…", "Inställningar…", "Personstatustyper…", "Avvikelseorsaker…", "Produkter och prislistor…",
-        "Lokalt register…", "Användare och roller…", "E-post och SMS…"]
+        "Lokalt register…", "Användare och roller…", "E-post och SMS…", "Autogiro (Bankgirot)…"]
     # Receptionist: no Systeminställningar — only the outbox, which everyone may look at
     assert menu_titles(window_for("recep"))["Inställningar"] == ["E-post och SMS…"]
 

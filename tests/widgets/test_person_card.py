@@ -1,7 +1,7 @@
 """The person card widget: header, deviation colours, internal message, editing, journal right, menus."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from app.menus import TILL_MISSING, MenuTarget
-from db.models import AuditEntry, Person
+from db.models import AuditEntry, AutogiroDebit, Person
 from app.seeding.reference import DEVIATION_TYPES
 from tests.app.conftest_data import (add_card, add_freeze, add_invoice, add_mandate, add_person, add_photo,
                                      add_price_list, add_product, add_subscription, set_severity)
@@ -75,6 +75,12 @@ def everything(sqlite_core):
         add_photo(s, p2, _jpeg())
         add_card(s, p2, "0001", status="sparrat")
         add_mandate(s, p2, "avvisat")
+        failed = add_invoice(s, p2, 39900)  # an autogiro debit Bankgirot reported failed (issue 17)
+        failed_sub = add_subscription(s, p2, ag, status="avslutat", end_date=TODAY, charged_through=TODAY)
+        s.add(AutogiroDebit(subscription_id=failed_sub.id, payer_id=p2.id, payer_number="42", debit_date=TODAY,
+                            amount_ore=39900, period_from=TODAY, period_to=TODAY, invoice_id=failed.id,
+                            status="misslyckad", created_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+                            updated_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
         p3 = add_person(s, "Bgc", "Berg")
         add_photo(s, p3, _jpeg())
         add_card(s, p3, "0003")
@@ -231,7 +237,7 @@ def test_journal_tab_needs_the_right(make_card, everything):
     assert "Kundjournal" not in recep.tab_titles()
     assert recep.tab_titles() == ["Översikt", "Basuppgifter", "Adress/Fakturaadress", "Marknad", "Meddelanden", "Dokument",
                                   "Bokningar", "Tidigare köp", "Ekonomi", "Fakturor", "Personal", "Abonnemang",
-                                  "Värdekort", "Besök"]
+                                  "Värdekort", "Besök", "Autogiro"]
     admin = make_card("admin")
     assert admin.tab_titles()[-1] == "Kundjournal"
 
