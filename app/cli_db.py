@@ -47,7 +47,7 @@ def _upgrade(url: str, clock: Clock) -> int:
     from sqlalchemy.orm import Session
 
     from db.migrate import UpgradeNotAllowed, upgrade_database
-    from db.seed import ensure_reference_data
+    from app.seeding.reference import ensure_reference_data
 
     def seed(conn) -> None:
         with Session(bind=conn) as session:

@@ -3,27 +3,28 @@
 For account managers whose organisation customers live in an external system:
 
     reception preorders import --org 556074-3089 --product GYM --from 2026-12-01 --to 2027-11-30 \\
-        [--user NAMN] [--skip-invalid] lista.csv
+        [--user NAMN] [--password-stdin | --keyring] [--skip-invalid] lista.csv
 
 The same parser and the same ImportPreOrders routine as the dialog: the user
-(--user, default the operating-system login name) must have the right
-"Organisationer"; every row is checked, also against the organisation's open
+(--user, default the operating-system login name) proves who they are with their
+password (asked on the terminal, or --password-stdin / --keyring: app/cli_auth.py)
+and must have the right "Organisationer"; every row is checked, also against the organisation's open
 pre-orders for the product. Decision: if any row is bad, nothing is imported —
 the row report (line number and reason) goes to stderr and the exit code is 1 —
 unless --skip-invalid is given; then the valid rows are imported and the bad
 ones are still reported. Exit codes: 0 imported, 1 bad rows (nothing written),
 2 the import could not start (file not CSV / empty / too big, unknown
-organisation, product, user, missing right, bad dates; nothing written).
+organisation, product, wrong user or password, missing right, bad dates; nothing written).
 """
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import date
 
 from sqlalchemy import select
 
+from app.cli_auth import add_user_arguments, cli_actor
 from app.context import Actor, Core
 from app.domain.orgnr import parse_orgnr
 from app.domain.preorder_csv import ImportPreview, apply_existing_open, read_preorder_file
@@ -56,7 +57,7 @@ def add_parser(sub) -> None:
                      help="giltig från")
     imp.add_argument("--to", dest="valid_to", required=True, type=_iso_date, metavar="ÅÅÅÅ-MM-DD",
                      help="giltig till")
-    imp.add_argument("--user", metavar="NAMN", help="ditt användarnamn i Reception (standard: inloggningsnamnet)")
+    add_user_arguments(imp)
     imp.add_argument("--skip-invalid", action="store_true",
                      help="importera de giltiga raderna även om andra rader har fel")
     imp.add_argument("file", metavar="FIL", help="CSV-filen")
@@ -67,18 +68,7 @@ def _fail(message: str) -> int:
     return EXIT_REFUSED
 
 
-def _actor(core: Core, username: str) -> Actor:
-    from db.models import User
-
-    with core.sessions() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None or not user.active:
-            raise NotFound(f"Användaren ”{username}” finns inte eller är inaktiverad. "
-                           "Ange ditt användarnamn i Reception med --user.")
-        return Actor(user.id, user.username, user.full_name, frozenset(r.code for r in user.role.rights), core.desk)
-
-
-def _organisation_and_product(core: Core, orgnr_text: str, product_text: str) -> tuple[int, str, int]:
+def _organisation_and_product(core: Core, actor: Actor, orgnr_text: str, product_text: str) -> tuple[int, str, int]:
     from db.models import Organisation, Product
 
     orgnr = parse_orgnr(orgnr_text)
@@ -88,7 +78,7 @@ def _organisation_and_product(core: Core, orgnr_text: str, product_text: str) ->
             raise NotFound(f"Det finns ingen organisation med organisationsnummer {orgnr}.")
         product_id = int(product_text) if product_text.isdigit() else session.scalar(
             select(Product.id).where(Product.code == product_text))
-        allowed = products_on_org_price_list(session, org.id)
+        allowed = products_on_org_price_list(session, actor, org.id)
         if product_id not in {p.id for p in allowed}:
             names = ", ".join(f"{p.id} ({p.name})" for p in allowed) or "inga – organisationen saknar prislista"
             raise ValidationError(f"Produkten ”{product_text}” finns inte på organisationens prislista. "
@@ -110,13 +100,13 @@ def run(args: argparse.Namespace, core: Core) -> int:
 
 def _import(args: argparse.Namespace, core: Core) -> int:
     try:
-        actor = _actor(core, args.user or getpass.getuser())
-        org_id, org_label, product_id = _organisation_and_product(core, args.org, args.product)
+        actor = cli_actor(args, core)
+        org_id, org_label, product_id = _organisation_and_product(core, actor, args.org, args.product)
         preview = read_preorder_file(args.file, today=core.clock.today())
+        with core.sessions() as session:
+            preview = apply_existing_open(preview, open_preorder_keys(session, actor, org_id, product_id))
     except UserError as err:
         return _fail(err.message)
-    with core.sessions() as session:
-        preview = apply_existing_open(preview, open_preorder_keys(session, org_id, product_id))
 
     bad, good = preview.invalid_rows, preview.valid_rows
     if bad:

@@ -28,3 +28,19 @@ def peek(session: Session, name: str) -> int | None:
     from db.models import Counter
 
     return session.scalar(select(Counter.value).where(Counter.name == name))
+
+
+def next_numbers(session: Session, name: str, count: int) -> int:
+    """Take ``count`` consecutive numbers in one statement; returns the first (bulk work, e.g. autogiro)."""
+    from db.models import Counter
+
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    last = session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + count).returning(Counter.value)
+    ).scalar_one_or_none()
+    if last is not None:
+        return last - count + 1
+    session.add(Counter(name=name, value=START[name] + count - 1))
+    session.flush()
+    return START[name]

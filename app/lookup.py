@@ -3,8 +3,10 @@
 A provider answers `lookup(digits12) -> LookupResult | None`. Two are built:
 
 * `RegisterProvider` — a local register table (`person_register`) filled by
-  importing an extract file (`import_register_file`), e.g. a SPAR extract
-  converted to CSV: `personnummer;förnamn;efternamn;gatuadress;co;postnummer;ort;skyddad`.
+  importing an extract file, e.g. a SPAR extract converted to CSV:
+  `personnummer;förnamn;efternamn;gatuadress;co;postnummer;ort;skyddad`
+  (Inställningar > Lokalt register… or `reception register import`; the file is
+  read by app.domain.register_csv, written by app.routines.lookup_register).
 * `HttpProvider` — a JSON-over-HTTPS service: GET `<base_url>/<personnummer>`
   with an optional bearer token from the keyring, answering 200 with
   `{"first_name", "last_name", "street", "co", "postal_code", "town", "protected"}`
@@ -16,21 +18,16 @@ UI thread.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.personnummer import parse_personnummer
-from app.errors import UserError, ValidationError
+from app.errors import UserError
 from app.masking import mask
 
 log = logging.getLogger("reception.lookup")
@@ -125,54 +122,3 @@ def provider_from_settings(settings, sessions: sessionmaker[Session]) -> LookupP
             log.warning("No keyring for the lookup token (%s)", type(err).__name__)
         return HttpProvider(settings.person_lookup_url, token)
     return RegisterProvider(sessions)
-
-
-REGISTER_COLUMNS = ("personnummer", "förnamn", "efternamn", "gatuadress", "co", "postnummer", "ort", "skyddad")
-
-
-def import_register_file(session: Session, path: Path | str, today) -> int:
-    """Replace the local register with a CSV extract (UTF-8 or Windows-1252, ';' or ','). Returns the count.
-
-    Every line is validated first; any bad line refuses the whole file (nothing is replaced)."""
-    from db.models import PersonRegisterEntry
-
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    first_line = 1
-    if rows and rows[0] and rows[0][0].strip().lower() == "personnummer":
-        rows, first_line = rows[1:], 2
-    entries: dict[str, PersonRegisterEntry] = {}
-    for line_no, row in enumerate(rows, start=first_line):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < 3:
-            raise ValidationError(f"Rad {line_no}: förväntade minst personnummer, förnamn och efternamn.")
-        try:
-            pnr = parse_personnummer(row[0], today)
-        except ValidationError as err:
-            raise ValidationError(f"Rad {line_no}: {err.message}") from None
-        cells = [c.strip() for c in row] + [""] * (len(REGISTER_COLUMNS) - len(row))
-        entries[pnr.digits12] = PersonRegisterEntry(
-            personnummer=pnr.digits12, first_name=cells[1], last_name=cells[2], street=cells[3] or None,
-            co=cells[4] or None, postal_code=cells[5].replace(" ", "") or None, town=cells[6] or None,
-            protected_identity=cells[7].lower() in ("1", "ja", "j", "true", "x", "skyddad"))
-    if not entries:
-        raise ValidationError("Filen innehåller inga personer.")
-    session.execute(delete(PersonRegisterEntry))
-    session.add_all(entries.values())
-    session.flush()
-    return len(entries)
-
-
-def register_size(session: Session) -> int:
-    from sqlalchemy import func
-
-    from db.models import PersonRegisterEntry
-
-    return session.scalar(select(func.count()).select_from(PersonRegisterEntry)) or 0

@@ -1,9 +1,11 @@
-"""Composition root and command line: `reception [--demo] [--db URL]`, `reception jobs run`.
+"""The command line: `reception [--demo] [--db URL] [--desk NAMN]`, `reception jobs run`, `--self-test`.
 
-This module stays Qt-free: the window is started through `widgets.app`, imported
-only when a GUI is wanted, so command-line work (jobs, imports) runs without Qt.
-Start-up faults (bad URL, unreachable server, corrupt file, newer schema) end
-with a Swedish message on stderr and in a dialog, exit code 2, nothing changed.
+Qt-free, and it never reaches up a layer: the window is started by whoever calls `main` with a
+`start_window` — the program `reception` does, through `reception/launcher.py` above every layer
+(docs/decisions/layers.md). What the window and the command line both need from start-up (the URL,
+`open_core`, the demo data, `report_startup_error`) lives in `app/startup.py`, so neither imports the other.
+Start-up faults (bad URL, unreachable server, corrupt file, newer schema) end with a Swedish message on
+stderr and in a dialog, exit code 2, nothing changed.
 """
 from __future__ import annotations
 
@@ -11,24 +13,27 @@ import argparse
 import importlib
 import importlib.util
 import logging
-import sys
 from collections.abc import Callable, Sequence
 
 from app.clock import Clock
-from app.context import Core
 from app.errors import UserError
 from app.logging_setup import setup_logging
-from app.paths import embedded_db_path, user_data_dir, user_log_dir
-from app.secrets import database_password
+from app.paths import user_log_dir
+from app.startup import (EXIT_STARTUP_FAILED, open_core, report_startup_error, resolve_url,  # noqa: F401
+                         seed_demo_if_empty)
 from app.version import VERSION
 
+# How the window is started: (args, clock, show_error) -> exit code. Given by reception/launcher.py.
+StartWindow = Callable[[argparse.Namespace, Clock, Callable[[str, str], None] | None], int]
+SelfTestCheck = tuple[str, Callable[[], str]]
+
 log = logging.getLogger("reception")
-EXIT_STARTUP_FAILED = 2
 
 # Sub-commands live in their own modules: each has add_parser(subparsers) and run(args, core) -> int,
 # or run_without_core(args, url, clock) -> int for work on the database file itself (backup, restore).
-CLI_MODULES = ("app.cli_jobs", "app.cli_preorders", "app.cli_backup", "app.cli_restore", "app.cli_desks",
-               "app.cli_report", "app.cli_password", "app.cli_db")
+CLI_MODULES = ("app.cli_jobs", "app.cli_preorders", "app.cli_register", "app.cli_backup", "app.cli_restore",
+               "app.cli_desks", "app.cli_report", "app.cli_password", "app.cli_db", "app.cli_auth",
+               "app.cli_autogiro")
 
 
 def _cli_modules():
@@ -50,51 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def resolve_url(args: argparse.Namespace, desk_url: str = "") -> str:
-    if args.db:
-        return args.db
-    if desk_url and not args.demo:
-        return desk_url
-    return f"sqlite+pysqlite:///{embedded_db_path(demo=args.demo)}"
-
-
-def open_core(url: str, clock: Clock, desk: str = "Kassa 1", till_enabled: bool = True) -> Core:
-    from db.engine import make_session_factory
-    from db.migrate import open_database
-    from db.seed import ensure_reference_data
-    from sqlalchemy.orm import Session
-
-    def seed(conn) -> None:
-        with Session(bind=conn) as session:
-            ensure_reference_data(session)
-            session.commit()
-
-    engine = open_database(url, password=database_password(url), now=clock.now(), prepare=seed)
-    return Core(sessions=make_session_factory(engine), clock=clock, desk=desk, till_enabled=till_enabled)
-
-
-def seed_demo_if_empty(core: Core) -> None:
-    from db.demo import seed_demo
-
-    with core.write_session() as session, session.begin():
-        seed_demo(session, core.clock.today(), core.clock.now())
-
-
-def report_startup_error(err: UserError, show: Callable[[str, str], None] | None) -> int:
-    print(f"reception: {err.title}: {err.message}", file=sys.stderr)
-    log.error("Start-up failed: %s: %s", err.title, err.message)
-    if show is not None:
-        show(err.title, err.message)
-    return EXIT_STARTUP_FAILED
-
-
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None,
-         show_error: Callable[[str, str], None] | None = None) -> int:
+         show_error: Callable[[str, str], None] | None = None, start_window: StartWindow | None = None,
+         self_test_checks: Sequence[SelfTestCheck] = ()) -> int:
+    """Run a sub-command, the self-test, or (with no command) the window through `start_window`."""
     args = build_parser().parse_args(argv)
     if args.self_test:
         from app.selftest import run as self_test
 
-        return self_test()
+        return self_test(extra=self_test_checks)
     clock = clock or Clock()
     setup_logging(user_log_dir())
     if args.command:
@@ -109,9 +78,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None,
             return module.run(args, core)
         finally:
             core.engine.dispose()
-    gui = importlib.import_module("widgets.app")
-    return gui.run(args, clock=clock, show_error=show_error)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    if start_window is None:  # a caller of app.main alone (a script, a test) asked for the window
+        err = UserError("Den här starten saknar fönster. Starta programmet reception, "
+                        "eller ange ett kommando (reception --help).")
+        err.title = "Inget fönster"
+        return report_startup_error(err, show_error)
+    return start_window(args, clock, show_error)

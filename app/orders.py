@@ -15,7 +15,11 @@ Decisions (docs/decisions/till.md):
 * VAT is computed per rate on the sum of that rate's lines, so the receipt's
   "varav moms" does not drift by rounding each line;
 * cash is rounded to whole kronor (öresavrundning, `cash_amount`); card, Swish
-  and invoice pay the exact amount.
+  and invoice pay the exact amount;
+* Makulera is refused for an order whose routine already changed a subscription
+  (a line carries its subscription_id, or a subscription routine made it):
+  `cancel_refusal` says why and names the way back (Faktura, and the routine's
+  counterpart plus Kreditera faktura).
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from app.context import Actor, Core
 from app.counters import next_number
 from app.domain.money import vat_part
 from app.errors import NotAllowed, NotFound
+from app.rights import TILL, require
 
 TILL_MISSING_REASON = (
     "Den här datorn saknar kassakoppling, så rutiner som kan leda till en debitering är avstängda. "
@@ -39,6 +44,9 @@ TILL_MISSING_REASON = (
 
 METHOD_NAMES = {"kontant": "Kontant", "kort": "Kort", "swish": "Swish", "faktura": "Faktura"}
 INVOICE_DAYS = 30
+# The routine name (prefix) of a till order that pays an invoice at the desk (app/routines/invoices.py makes
+# them): its open amount is that invoice's debt, counted once. Here, below invoices.py, so both use it.
+INVOICE_PAYMENT_ROUTINE = "Betala faktura"
 MAX_DESCRIPTION = max_length("description")  # order_lines.description
 
 
@@ -189,12 +197,57 @@ class OrderSummary:
     invoice_number: int | None = None
     invoice_due_on: date | None = None
     has_receipt: bool = False
+    cancel_refusal: str | None = None  # why Makulera is refused (None: the order can be cancelled)
 
 
-def open_orders(session: Session, desk: str) -> list[OpenOrderRow]:
-    """This desk's open orders, newest first (the customer at the desk is usually the latest)."""
+#: The routine that takes a subscription change back, where there is one (for the Makulera refusal).
+UNDO_ROUTINES = {"Uppgradera": "Nedgradera", "Tina upp": "Frys", "Förkorta frysning": "Förläng frysning"}
+#: The subscription routines (SPEC §6; `name` of every SubscriptionRoutine, kept in step by a test): each has changed
+#: the subscription before its order reaches the till, also when no order line names it (Överlåt's fee).
+SUBSCRIPTION_ROUTINES = frozenset({"Säg upp", "Debitera", "Frys", "Tina upp", "Förkorta frysning",
+                                   "Förläng frysning", "Ta bort annan betalare", "Sluta betala för abonnemang",
+                                   "Överlåt", "Uppgradera", "Nedgradera"})
+
+
+def cancel_refusal(session: Session, order_id: int) -> str | None:
+    """Why an open order may not be made void (makuleras), or None.
+
+    The routines that charge for a subscription (Registrering, Debitera, Uppgradera, Säg upp with slutbetalning,
+    Tina upp with catch-up, Överlåt …) have changed it already in their own transaction; voiding the order would
+    leave the change in place for free. Such an order is settled (Faktura when the customer cannot pay now);
+    a change that was wrong is taken back with the routine's counterpart and the invoice credited, with a reason.
+    """
+    from db.models import Order, OrderLine, Product, Subscription
+
+    order = session.get(Order, order_id)
+    if order is None:
+        return None
+    names = session.scalars(
+        select(Product.name).join(Subscription, Subscription.product_id == Product.id)
+        .join(OrderLine, OrderLine.subscription_id == Subscription.id)
+        .where(OrderLine.order_id == order_id).distinct().order_by(Product.name)).all()
+    if not names and order.routine not in SUBSCRIPTION_ROUTINES:
+        return None
+    if not names:
+        what = "abonnemanget"
+    elif len(names) == 1:
+        what = f"abonnemanget {names[0]}"
+    else:
+        what = "abonnemangen " + ", ".join(names[:-1]) + f" och {names[-1]}"
+    undo = UNDO_ROUTINES.get(order.routine)
+    back = (f"ångra den med ”{undo}” på kundkortet, ta betalt med Faktura (F8) och kreditera fakturan under Fakturor."
+            if undo else "ta betalt med Faktura (F8) och kreditera fakturan med orsak under kundkortets Fakturor.")
+    return (f"Order {order.order_number} kan inte makuleras: rutinen ”{order.routine}” har redan ändrat {what}, "
+            f"och en makulering tar inte tillbaka ändringen. Ta betalt, eller välj Faktura (F8) om kunden inte kan "
+            f"betala nu. Var ändringen fel: {back}")
+
+
+def open_orders(session: Session, actor: Actor, desk: str) -> list[OpenOrderRow]:
+    """This desk's open orders, newest first (the customer at the desk is usually the latest).
+    Requires the right Kassa, like the routines that take payment."""
     from db.models import Order, OrderLine, Person
 
+    require(actor, TILL)
     totals = (select(OrderLine.order_id, func.sum(OrderLine.amount_ore).label("total"))
               .group_by(OrderLine.order_id).subquery())
     rows = session.execute(
@@ -216,10 +269,12 @@ def vat_rows(lines) -> tuple[VatRow, ...]:
     return tuple(VatRow(rate, gross, vat_part(gross, rate)) for rate, gross in sorted(by_rate.items()) if gross)
 
 
-def order_summary(session: Session, order_id: int) -> OrderSummary:
-    """Everything the till and the receipt show for one order: lines, VAT per rate, total, settlement."""
+def order_summary(session: Session, actor: Actor, order_id: int) -> OrderSummary:
+    """Everything the till and the receipt show for one order: lines, VAT per rate, total, settlement.
+    Requires the right Kassa."""
     from db.models import Invoice, Order, Payment, Person
 
+    require(actor, TILL)
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound("Ordern finns inte längre. Uppdatera listan i kassan.")
@@ -237,6 +292,7 @@ def order_summary(session: Session, order_id: int) -> OrderSummary:
         invoice_number=invoice.invoice_number if invoice else None,
         invoice_due_on=invoice.due_on if invoice else None,
         has_receipt=order.receipt_pdf is not None,
+        cancel_refusal=cancel_refusal(session, order.id) if order.status == "oppen" else None,
     )
 
 
@@ -246,7 +302,6 @@ def unpaid_total(session: Session, person_id: int) -> int:
     An order settled by invoice ("faktura") is no longer open, but its unpaid invoice counts here.
     An open order that pays an invoice at the desk is the same debt as that invoice: counted once.
     """
-    from app.routines.invoices import INVOICE_PAYMENT_ROUTINE
     from db.models import Invoice, Order, OrderLine
 
     orders = session.scalar(

@@ -1,4 +1,5 @@
-"""Passwords (the database's, the SMTP server's) live in the OS keyring, never in a file or a log."""
+"""Passwords (the database's, the SMTP server's, the SMS provider's API password) live in the OS keyring,
+never in a file or a log."""
 from __future__ import annotations
 
 import logging
@@ -64,5 +65,39 @@ def store_smtp_password(user: str, host: str, password: str) -> None:
     else:
         try:
             keyring.delete_password(SMTP_SERVICE, smtp_keyring_key(user, host))
+        except Exception:  # nothing stored: nothing to remove
+            pass
+
+
+SMS_SERVICE = "reception-sms"
+
+
+def sms_keyring_key(user: str, api_url: str) -> str:
+    """user@host[:port] of the SMS API: a new address or account needs its own password."""
+    from urllib.parse import urlsplit
+
+    return f"{user.strip()}@{urlsplit(api_url.strip()).netloc}"
+
+
+def sms_password(user: str, api_url: str) -> str | None:
+    """The SMS provider's API password stored on this PC (None when none is stored or no keyring exists)."""
+    try:
+        import keyring
+
+        return keyring.get_password(SMS_SERVICE, sms_keyring_key(user, api_url))
+    except Exception as err:  # no keyring backend on this PC: this desk does not send SMS
+        log.warning("No keyring available for the SMS password (%s)", type(err).__name__)
+        return None
+
+
+def store_sms_password(user: str, api_url: str, password: str) -> None:
+    """Store (or, with an empty password, remove) the SMS provider's API password on this PC."""
+    import keyring
+
+    if password:
+        keyring.set_password(SMS_SERVICE, sms_keyring_key(user, api_url), password)
+    else:
+        try:
+            keyring.delete_password(SMS_SERVICE, sms_keyring_key(user, api_url))
         except Exception:  # nothing stored: nothing to remove
             pass

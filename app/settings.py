@@ -54,7 +54,9 @@ _CARD = "Nytt medlemskort"
 _GENERAL = "Allmänt"
 _LOOKUP = "Personuppslagning"
 _MAIL = "E-post"
+_SMS = "SMS"
 _CHECKIN = "Inpassering"
+_AUTOGIRO = "Autogiro (Bankgirot)"
 LENGTH_MAX = {"dagar": 3660, "månader": 120}
 _G = {"page": GLOBAL_PAGE}
 
@@ -110,6 +112,7 @@ OPTIONS: tuple[Option, ...] = (
            help="På: ett personnummer som inte är kund slås upp och visas under fliken Personuppslagning. "
                 "Gäller från nästa inloggning.", **_G),
     Option("person_lookup_provider", "Källa för personuppslagning", "choice", "register", _LOOKUP,
+           help="Lokalt register fylls med ett utdrag under Inställningar > Lokalt register….",
            choices=(("register", "Lokalt register"), ("http", "Tjänst (http)")), **_G),
     Option("person_lookup_url", "Adress till tjänsten (http)", "text", "", _LOOKUP,
            help="Behövs bara för källan Tjänst (http).", maximum=500, **_G),
@@ -126,6 +129,17 @@ OPTIONS: tuple[Option, ...] = (
            maximum=253, **_G),
     Option("smtp_sender", "Avsändaradress", "text", "", _MAIL, help="Adressen som e-posten skickas från.",
            maximum=254, **_G),
+    # SMS through an HTTP provider (app/jobs/sms.py, docs/decisions/sms.md); the API password is in the keyring.
+    Option("sms_provider", "SMS-leverantör", "choice", "ingen", _SMS,
+           help="Ingen = SMS väntar i utkorgen tills en leverantör anges.",
+           choices=(("ingen", "Ingen (SMS väntar i utkorgen)"), ("46elks", "46elks")), **_G),
+    Option("sms_api_url", "Adress till SMS-tjänsten", "text", "https://api.46elks.com/a1/sms", _SMS,
+           help="Ändras bara om leverantören anger en annan adress. Måste börja med https://.", maximum=500, **_G),
+    Option("sms_username", "API-användarnamn", "text", "", _SMS,
+           help="Från leverantörens kontosida. API-lösenordet sparas i datorns nyckelring.", maximum=200, **_G),
+    Option("sms_sender", "Avsändare", "text", "", _SMS,
+           help="Visas som avsändare hos mottagaren: högst 11 bokstäver (a–z) och siffror, t.ex. Friskis, "
+                "eller ett mobilnummer med landsnummer, t.ex. +46701234567.", maximum=16, **_G),
     # Check-in on a swipe (app/checkin.py): which reasons refuse entry, the debt limit, double swipes, sound.
     Option("checkin_refuse_no_subscription", "Neka kund utan giltigt abonnemang", "bool", True, _CHECKIN),
     Option("checkin_refuse_frozen", "Neka kund med fryst abonnemang", "bool", True, _CHECKIN),
@@ -138,6 +152,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("checkin_double_swipe_minutes", "En ny dragning inom så många minuter räknas som samma besök", "int", 5,
            _CHECKIN, "minuter", maximum=1440),
     Option("checkin_sounds", "Ljudsignal vid Välkommen och Nekad", "bool", True, _CHECKIN),
+    # Autogiro with Bankgirot (issue 17, app/autogiro; docs/decisions/autogiro.md).
+    Option("autogiro_bankgiro", "Klubbens bankgironummer", "text", "", _AUTOGIRO,
+           help="Bankgironumret som autogirodragningarna sätts in på, t.ex. 5050-1055.", maximum=12, **_G),
+    Option("autogiro_customer_number", "Kundnummer hos Bankgirot (autogiro)", "text", "", _AUTOGIRO,
+           help="Sex siffror, från Bankgirots avtal om autogiro.", maximum=6, **_G),
+    Option("autogiro_payer_number", "Betalarnummer i autogirofilerna", "choice", "kundnummer", _AUTOGIRO,
+           help="Kundnumret rekommenderas: det ändras aldrig och finns för alla. Byts det, skickas nya "
+                "betalarnummer till Bankgirot med nästa medgivandefil.",
+           choices=(("kundnummer", "Betalarens kundnummer"), ("personnummer", "Betalarens personnummer")), **_G),
+    Option("autogiro_debit_day", "Dragningsdag", "int", 27, _AUTOGIRO, "i månaden",
+           "Dagen i månaden då autogirot dras. Dragningen betalar det som ska vara betalt till nästa dragningsdag.",
+           minimum=1, maximum=28, **_G),
+    Option("autogiro_failed_reminder", "Påminn kunden via e-post när en autogirodragning misslyckas", "bool", False,
+           _AUTOGIRO, help="På: ett e-postmeddelande läggs i utkorgen när Bankgirot meddelar att dragningen "
+                           "inte gick igenom.", **_G),
 )
 BY_KEY = {o.key: o for o in OPTIONS}
 
@@ -175,6 +204,10 @@ class BusinessSettings:
     smtp_security: str
     smtp_user: str
     smtp_sender: str
+    sms_provider: str
+    sms_api_url: str
+    sms_username: str
+    sms_sender: str
     checkin_refuse_no_subscription: bool
     checkin_refuse_frozen: bool
     checkin_refuse_debt: bool
@@ -184,6 +217,11 @@ class BusinessSettings:
     checkin_refuse_not_started: bool
     checkin_double_swipe_minutes: int
     checkin_sounds: bool
+    autogiro_bankgiro: str
+    autogiro_customer_number: str
+    autogiro_payer_number: str
+    autogiro_debit_day: int
+    autogiro_failed_reminder: bool
 
     def price_list_for_type(self, customer_type: str) -> int | None:
         return {
@@ -302,6 +340,14 @@ def check_values(session: Session, values: dict[str, Any]) -> None:
     if values.get("person_lookup_enabled") and values.get("person_lookup_provider") == "http" \
             and not (values.get("person_lookup_url") or "").strip():
         raise ValidationError("Ange adressen till tjänsten för personuppslagning.", field="person_lookup_url")
+    if (values.get("autogiro_bankgiro") or "").strip():
+        from app.autogiro.format import parse_bankgiro
+
+        parse_bankgiro(values["autogiro_bankgiro"], "autogiro_bankgiro")
+    if (values.get("autogiro_customer_number") or "").strip():
+        from app.autogiro.format import parse_customer_number
+
+        parse_customer_number(values["autogiro_customer_number"], "autogiro_customer_number")
     if (values.get("smtp_host") or "").strip():
         from app.domain.inputs import check_email
 
@@ -310,6 +356,10 @@ def check_values(session: Session, values: dict[str, Any]) -> None:
         except ValidationError as err:
             raise ValidationError("Ange en giltig avsändaradress, t.ex. info@klubben.se.",
                                   field="smtp_sender") from err
+    if values.get("sms_provider", "ingen") != "ingen":
+        from app.domain.sms_settings import check_sms_settings
+
+        check_sms_settings(values)
 
 
 def page_keys(page: str) -> tuple[str, ...]:

@@ -171,7 +171,6 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(services)
     window.unknown_card_box = lambda parent, text: None
-    window.person_card.internal_message_box = lambda *a, **k: None
     window.checkin_banner.beep = lambda: None
     window.show()
     app.processEvents()

@@ -200,7 +200,7 @@ def make_catalogue(session, now: datetime) -> Catalogue:
     from app.auth import hash_password
     from app.settings import save_setting
     from db.models import AddonRule, PriceList, PriceListItem, Product, Role, User
-    from db.seed import ensure_reference_data
+    from app.seeding.reference import ensure_reference_data
 
     ensure_reference_data(session)
     role = session.scalar(select(Role).where(Role.name == "Administratör"))

@@ -61,10 +61,13 @@ def first_fill(server_url: str, path: Path, log) -> tuple[float, int]:
 
 
 def swipe_from_replica(path: Path, samples: int, warmup: int) -> dict:
+    from app.clock import FixedClock
+    from app.context import Core
     from app.queries.person_card import load_person_card
     from app.queries.search import find_person_by_card
     from app.sync.replica import Replica
     from db.models import Card
+    from run import bench_actor  # benchmarks/run.py
 
     replica = Replica(path, photo_cap_mb=0).open()
     with replica.engine.connect() as conn:
@@ -73,12 +76,14 @@ def swipe_from_replica(path: Path, samples: int, warmup: int) -> dict:
     rng = random.Random(11)
     chosen = rng.sample(numbers, samples + warmup)
     today = __import__("datetime").date(2026, 11, 22)
+    # The bench user from the replica's users table (Administratör: the card as it sees it, journal included).
+    actor = bench_actor(Core(sessions=replica.sessions, clock=FixedClock.on(today), desk="Kassa 1"))
     times = []
     for i, number in enumerate(chosen):
         t0 = time.perf_counter()
         with replica.sessions() as session:
             found = find_person_by_card(session, number)
-            load_person_card(session, found.person_id, today, swiped_card=number)
+            load_person_card(session, actor, found.person_id, today, swiped_card=number)
         if i >= warmup:
             times.append((time.perf_counter() - t0) * 1000)
     raw = sqlite3.connect(str(path))

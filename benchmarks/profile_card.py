@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = open_database(url)
     core = Core(sessions=make_session_factory(engine), clock=FixedClock.on(args.today), desk="Kassa 1")
     samples = bench.pick_samples(core, args.samples + args.warmup, args.seed)
+    actor = bench.bench_actor(core)  # the card as the bench user (Administratör: journal included) sees it
 
     current: list[tuple[str, float]] = []
     started: list[float] = []
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     def swipe(card_number: str) -> None:
         with core.sessions() as session:
             found = find_person_by_card(session, card_number)
-            load_person_card(session, found.person_id, args.today)
+            load_person_card(session, actor, found.person_id, args.today)
 
     def empty_session() -> None:
         with core.sessions() as session:

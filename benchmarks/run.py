@@ -262,7 +262,7 @@ def measure(fn, inputs: list, warmup: int) -> list[float]:
 
 
 def bench_lookups(core, floor: Floor, rows: dict[str, Row], samples: list[Sample], warmup: int, today: date,
-                  log) -> None:
+                  actor, log) -> None:
     search_persons = _optional("app.queries.search", "search_persons")
     find_person_by_card = _optional("app.queries.search", "find_person_by_card")
     load_person_card = _optional("app.queries.person_card", "load_person_card")
@@ -289,7 +289,7 @@ def bench_lookups(core, floor: Floor, rows: dict[str, Row], samples: list[Sample
         def card_data(s: Sample):
             with core.sessions() as session:
                 found = find_person_by_card(session, s.card_number)
-                card = load_person_card(session, found.person_id, today)
+                card = load_person_card(session, actor, found.person_id, today)
             assert card is not None
         rows["card_data"].samples = measure(card_data, samples, warmup)
         log(f"  card → person-card data: {statistics.median(rows['card_data'].samples):.2f} ms")
@@ -341,9 +341,7 @@ def bench_widget(core, rows: dict[str, Row], samples: list[Sample], warmup: int,
     services = UiServices(core=core, actor=actor, bus=Bus(), user_data_dir=data_dir)
     widget = widget_cls(services, menu_actions={})
     errors: list[str] = []
-    # The internal message (1 % of persons) pops up a modal box the receptionist closes: not part of
-    # "populated". Errors are collected and fail the run.
-    widget.internal_message_box = lambda parent, text: None
+    # Errors are collected and fail the run (the internal message is a banner on the card, no box).
     widget.error_box = lambda parent, title, text: errors.append(f"{title}: {text}")
     widget.resize(1000, 760)
     widget.show()
@@ -491,7 +489,7 @@ def bench_preorder_import(core, rows: dict[str, Row], actor, persons: int, runs:
         t0 = time.perf_counter()
         preview = read_preorder_file(path, today=today)
         with core.sessions() as session:
-            preview = apply_existing_open(preview, open_preorder_keys(session, org_id, product_id))
+            preview = apply_existing_open(preview, open_preorder_keys(session, actor, org_id, product_id))
         t1 = time.perf_counter()
         if preview.invalid_rows:
             raise AssertionError(f"generated pre-order file has bad rows: {preview.invalid_rows[:3]}")
@@ -547,7 +545,7 @@ def child_app(url: str, today: date) -> int:
     from PySide6.QtTest import QTest
 
     from app.clock import FixedClock
-    from app.main import open_core
+    from app.startup import open_core
     from widgets.app import application
     from widgets.main_window import MainWindow
 
@@ -571,7 +569,6 @@ def child_app(url: str, today: date) -> int:
         numbers = list(session.scalars(select(Card.card_number).where(Card.status == "aktivt")
                                        .order_by(func.random()).limit(50)))
     card = window.person_card
-    card.internal_message_box = lambda parent, text: None  # the modal box a receptionist would close
     shown: list = []
     card.loaded.connect(shown.append)
     for number in numbers:
@@ -685,7 +682,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Row], dict]:
     samples = pick_samples(core, args.samples + args.warmup, args.seed)
     floor = Floor(url)
     try:
-        bench_lookups(core, floor, rows, samples, args.warmup, args.today, log)
+        bench_lookups(core, floor, rows, samples, args.warmup, args.today, actor, log)
     finally:
         floor.close()
     if not args.skip_gui:

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.clock import Clock
     from app.context import Core
     from app.errors import ConnectionLost, DatabaseUnavailable, QueuedOffline, UserError
-    from app.main import open_core
+    from app.startup import open_core
     from app.routines.register import RegisterRoutine
     from app.sync.desk import open_desk
     from app.sync.feed import REPLICATED

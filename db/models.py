@@ -123,6 +123,23 @@ class User(Base):
     role: Mapped[Role] = relationship(lazy="joined")
 
 
+LOGIN_THROTTLE_KINDS = ("anvandare", "dator")
+
+
+class LoginThrottle(Base):
+    """Wrong passwords per typed user name and per desk (issue 15 §6, app/auth.py): in the database, so
+    a lock-out holds at every desk. One row per (kind, name); a successful log-in removes the user's row."""
+
+    __tablename__ = "login_throttle"
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)   # anvandare / dator
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)   # the user name as typed (folded), or the desk
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    __table_args__ = (CheckConstraint(_in("kind", LOGIN_THROTTLE_KINDS), name="kind"),
+                      CheckConstraint("failures >= 0", name="failures"))
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -602,12 +619,98 @@ class AutogiroMandate(Base):
     status: Mapped[str] = mapped_column(String(20), default="ny")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Bankgirot (issue 17): the payer number the mandate was sent with, when it was sent, when Bankgirot
+    # approved it, and when Bankgirot's register stopped holding it (we sent TK03, or Bankgirot cancelled
+    # or refused it) — a mandate approved and not yet closed is still in Bankgirot's register.
+    payer_number: Mapped[str | None] = mapped_column(String(16), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    bgc_closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     __table_args__ = (
         CheckConstraint(_in("status", MANDATE_STATUSES), name="status"),
         # At most one current (not rejected/cancelled) mandate per payer.
         Index("uq_mandates_current", "person_id", unique=True,
               sqlite_where=text("status IN ('ny', 'hos_bgc', 'aktivt')"),
               postgresql_where=text("status IN ('ny', 'hos_bgc', 'aktivt')")),
+    )
+
+
+AUTOGIRO_FILE_KINDS = ("medgivanden", "betalningar", "makuleringar", "medgivandeavisering",
+                       "betalningsspecifikation", "avvisade")
+
+
+class AutogiroFile(Base):
+    """A file exchanged with Bankgirot: written (ut) or read (in). An incoming file is read once:
+    its sha256 is unique per direction, so reading the same file again changes nothing."""
+
+    __tablename__ = "autogiro_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(30))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    written_on: Mapped[date] = mapped_column(Date)   # the file's own date (TK01)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    total_ore: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (
+        CheckConstraint(_in("direction", ("ut", "in")), name="direction"),
+        CheckConstraint(_in("kind", AUTOGIRO_FILE_KINDS), name="kind"),
+        UniqueConstraint("direction", "sha256", name="direction_sha256"),
+    )
+
+
+MANDATE_EVENTS = ("skickad", "godkand", "avvisad", "makulerad", "makulering_skickad", "nytt_betalarnummer")
+
+
+class AutogiroMandateEvent(Base):
+    """The mandate's history with Bankgirot, shown on the person card (skickad, godkänd, avvisad …)."""
+
+    __tablename__ = "autogiro_mandate_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mandate_id: Mapped[int] = mapped_column(ForeignKey("autogiro_mandates.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    event: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str | None] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(String(300), default="")
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("autogiro_files.id"))
+    __table_args__ = (CheckConstraint(_in("event", MANDATE_EVENTS), name="event"),)
+
+
+DEBIT_STATUSES = ("skickad", "betald", "misslyckad", "avvisad", "makulerad")
+
+
+class AutogiroDebit(Base):
+    """One autogiro debit requested from Bankgirot: the debit of a main subscription (and its add-ons)
+    for one debit date. (subscription, debit date) is unique, so exporting twice requests nothing twice.
+    The invoice (kind autogiro) is what the person owes until Bankgirot reports the debit paid."""
+
+    __tablename__ = "autogiro_debits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    mandate_id: Mapped[int | None] = mapped_column(ForeignKey("autogiro_mandates.id", ondelete="SET NULL"))
+    payer_number: Mapped[str] = mapped_column(String(16))
+    debit_date: Mapped[date] = mapped_column(Date)
+    amount_ore: Mapped[int] = mapped_column(Integer)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)  # matched by reference
+    status: Mapped[str] = mapped_column(String(20), default="skickad")
+    result_code: Mapped[str | None] = mapped_column(String(2))
+    result_text: Mapped[str | None] = mapped_column(String(300))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("autogiro_files.id"))
+    result_file_id: Mapped[int | None] = mapped_column(ForeignKey("autogiro_files.id"))
+    cancel_file_id: Mapped[int | None] = mapped_column(ForeignKey("autogiro_files.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        CheckConstraint(_in("status", DEBIT_STATUSES), name="status"),
+        CheckConstraint("amount_ore > 0", name="amount"),
+        UniqueConstraint("subscription_id", "debit_date", name="subscription_date"),
+        Index("ix_autogiro_debits_status_date", "status", "debit_date"),
     )
 
 

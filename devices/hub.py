@@ -16,15 +16,26 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from devices.serial_reader import SerialCardReader
 from devices.wedge import WedgeFilter
 
-if TYPE_CHECKING:  # the hub only reads attributes; devices never import widgets at run time
-    from widgets.desk_settings import DeskSettings
+
+class ReaderSettings(Protocol):
+    """What `configure` reads from the desk settings (widgets.desk_settings.DeskSettings has it): devices
+    never import widgets, not even for a type (docs/decisions/layers.md)."""
+
+    @property
+    def reader_type(self) -> str: ...
+    @property
+    def serial_port(self) -> str: ...
+    @property
+    def baud_rate(self) -> int: ...
+    @property
+    def framing(self) -> str: ...
 
 log = logging.getLogger("reception.devices")
 
@@ -101,7 +112,7 @@ class CardReaderHub(QObject):
     def active_reader(self) -> SerialCardReader | WedgeFilter | None:
         return self._active
 
-    def configure(self, settings: DeskSettings, app: QCoreApplication) -> SerialCardReader | WedgeFilter | None:
+    def configure(self, settings: ReaderSettings, app: QCoreApplication) -> SerialCardReader | WedgeFilter | None:
         """Replace the active reader with the one `settings` describe; return it."""
         self.shutdown()
         reader: SerialCardReader | WedgeFilter | None

@@ -56,7 +56,7 @@ class Database:
 def _seed_base(engine: Engine) -> None:
     from app.auth import hash_password
     from db.models import Role, User
-    from db.seed import ensure_reference_data
+    from app.seeding.reference import ensure_reference_data
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 

@@ -4,7 +4,7 @@
     DISPLAY=:11 .venv/bin/python tools/offline_screenshot.py postgresql+psycopg://postgres@127.0.0.1:5432/
 
 Creates (drops and recreates) the database `reception_offline_shot` on that server with the demo data,
-starts the application's own start-up path (app.main.main(["--db", …])) through a TCP proxy on
+starts the application's own start-up path (reception.launcher.main(["--db", …])) through a TCP proxy on
 127.0.0.1 (tests/app/sync/proxy.py), waits for the desk's replica, searches a customer, silently
 cuts the link (all bytes dropped), waits for the banner, searches again from the replica and saves
 the window.
@@ -30,7 +30,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 import widgets.login as login_module  # noqa: E402
 from app.auth import login  # noqa: E402
 from app.clock import Clock  # noqa: E402
-from app.main import main, open_core, seed_demo_if_empty  # noqa: E402
+from app.startup import open_core, seed_demo_if_empty  # noqa: E402
+from reception.launcher import main  # noqa: E402
 from tests.app.sync.proxy import TcpProxy  # noqa: E402
 
 NAME = "reception_offline_shot"
@@ -67,7 +68,6 @@ def run(proxy: TcpProxy):
         if win is None or offline is None or not offline.routing.replica_ready:
             later(300, start)
             return
-        win.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
         proxy.blackhole()
         later(2500, lambda: search(win))
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app.errors import QueuedOffline  # noqa: E402
-from app.main import main  # noqa: E402
+from reception.launcher import main  # noqa: E402
 from app.routines.subscriptions.freeze import FreezeSubscription, FreezeSubscriptionRoutine  # noqa: E402
 from tests.app.sync.proxy import TcpProxy  # noqa: E402
 from tools.offline_screenshot import later, prepare, window  # noqa: E402 - logs in as reception/demo
@@ -57,7 +57,6 @@ def run(proxy: TcpProxy, url: str):
         if win is None or offline is None or not offline.routing.replica_ready:
             later(300, start)
             return
-        win.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
         proxy.blackhole()
         later(2500, lambda: queue(win))
 

@@ -1,7 +1,7 @@
 """Take the README/docs screenshots from the running application (reception --demo).
 
 Run under a virtual screen:  xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshots.py
-It starts the real application start-up path (app.main.main(["--demo"])) on a fresh demo database
+It starts the real application start-up path (reception.launcher.main(["--demo"])) on a fresh demo database
 in a temporary data directory, logs in as the demo receptionist, drives the main window the way a
 receptionist would and saves PNGs into docs/screenshots/.
 
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import widgets.login as login_module  # noqa: E402
 from app.auth import login  # noqa: E402
-from app.main import main  # noqa: E402
+from reception.launcher import main  # noqa: E402
 from widgets.app import application  # noqa: E402
 
 login_module.LoginDialog.ask = classmethod(lambda cls, core, **kw: login(core, "reception", "demo"))
@@ -64,7 +64,14 @@ def most_deviations(win) -> int:
     return max(scored)[2]
 
 
+# `tools/screenshots.py NAME.png …` saves only the named screenshots (the run itself is the same).
+ONLY = {a for a in sys.argv[1:] if a.endswith(".png")}
+sys.argv = [a for a in sys.argv if not a.endswith(".png")]
+
+
 def save(widget, name):
+    if ONLY and name not in ONLY:
+        return
     widget.grab().save(str(OUT / name))
     print("saved", name, file=sys.stderr)
 
@@ -74,7 +81,6 @@ def step_start():
     if win is None:
         later(300, step_start)
         return
-    win.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
     save(win, "huvudfonster-start.png")
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -102,6 +108,50 @@ def step_card(win):
 
 def step_subscriptions(win):
     save(win, "personkort-abonnemang.png")
+    step_overview(win)
+
+
+def _overview_person(win):
+    """A member with a card, a running main subscription with an add-on, and a freeze if the demo has one."""
+    from sqlalchemy import select
+
+    from db.models import Card, Freeze, Person, Subscription
+
+    with win.services.core.sessions() as session:
+        with_addon = select(Subscription.parent_id).where(Subscription.parent_id.is_not(None),
+                                                          Subscription.status != "avslutat")
+        query = (select(Person.id, Card.card_number).join(Card, Card.person_id == Person.id)
+                 .join(Subscription, Subscription.user_id == Person.id)
+                 .where(Card.status == "aktivt", Subscription.parent_id.is_(None),
+                        Subscription.status.in_(("aktivt", "fryst", "framtida_frysning")),
+                        Subscription.id.in_(with_addon), Person.internal_message.is_(None) | (Person.internal_message == ""))
+                 .order_by(Subscription.id.in_(select(Freeze.subscription_id).where(
+                     Freeze.status.in_(("framtida", "pagaende")))).desc(), Person.id))
+        return session.execute(query.limit(1)).first()
+
+
+def step_overview(win):
+    """Personkortet at a glance (issue 14 §1): a swipe at 1280×800 opens the card on Översikt."""
+    win.resize(1280, 800)
+    found = _overview_person(win)
+    win.on_card_swiped(found.card_number)
+    later(1500, lambda: (save(win, "personkort-oversikt.png"), step_internal_message(win)))
+
+
+def step_internal_message(win):
+    from sqlalchemy import select
+
+    from db.models import Person
+
+    with win.services.core.sessions() as session:
+        person_id = session.scalar(select(Person.id).where(Person.internal_message.is_not(None),
+                                                           Person.internal_message != "").order_by(Person.id))
+    win.focus_search()
+    win.open_person(person_id)
+    later(1200, lambda: (save(win, "personkort-internt-meddelande.png"), win.resize(1366, 860), step_org_search(win)))
+
+
+def step_org_search(win):
     win.focus_organisation_search()
     win.organisation_search.search_edit.setText("vo")
     later(1200, lambda: step_org(win))
@@ -120,7 +170,41 @@ def step_org(win):
 
 def step_till(win):
     win.show_till()
-    later(1200, lambda: (save(win.till_window, "kassa-huvudfonster.png"), win.till_window.close(), step_lookup(win)))
+    later(1200, lambda: (save(win.till_window, "kassa-huvudfonster.png"), step_till_pay(win)))
+
+
+def step_till_pay(win):
+    """F6 Kort: the question with the amount, Enter, then the paid order's receipt state."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from widgets.till.confirm import PaymentConfirmDialog
+
+    till = win.till_window
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PaymentConfirmDialog):
+            later(100, answer)
+            return
+        save(dialog, "kassa-bekrafta-kort.png")
+        QTest.keyClick(dialog.ok_button, Qt.Key.Key_Return)
+
+    later(300, answer)
+    later(0, lambda: till.pay("kort"))
+    later(2500, lambda: (save(till, "kassa-efter-betalning.png"), till.close(), step_desk_settings(win)))
+
+
+def step_desk_settings(win):
+    """Inställningar för den här datorn, with the receipt printer and "Skriv ut kvitton direkt"."""
+    from widgets.desk_settings import DeskSettingsDialog
+
+    dialog = DeskSettingsDialog(win.services.desk, win, list_ports=lambda: [],
+                                list_printers=lambda: ["Kontorsskrivare", "Kvittoskrivare TM-T20"])
+    dialog.receipt_printer_combo.setCurrentText("Kvittoskrivare TM-T20")
+    dialog.print_direct_check.setChecked(True)
+    dialog.show()
+    later(600, lambda: (save(dialog, "installningar-den-har-datorn.png"), dialog.reject(), step_lookup(win)))
 
 
 def step_lookup(win):

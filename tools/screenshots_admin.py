@@ -1,7 +1,7 @@
 """Screenshots of the Inställningar menu and its dialogs from the running demo app (logged in as the
 demo admin): the menu, Kundrutiner… (and a refused value), Inställningar… (with a test message to a
-server that is not there), Personstatustyper…, Avvikelseorsaker…, Produkter och prislistor… and the
-product editor.
+server that is not there), Personstatustyper…, Avvikelseorsaker…, Produkter och prislistor…, the
+product editor and E-post och SMS… (with the status bar saying why mail waits).
 
     Xvfb :11 -screen 0 1280x800x24 & DISPLAY=:11 .venv/bin/python tools/screenshots_admin.py
 """
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import widgets.login as login_module  # noqa: E402
 from app.auth import login  # noqa: E402
-from app.main import main  # noqa: E402
+from reception.launcher import main  # noqa: E402
 from widgets.app import application  # noqa: E402
 
 login_module.LoginDialog.ask = classmethod(lambda cls, core, **kw: login(core, "admin", "demo"))
@@ -128,9 +128,38 @@ def editor(win, dialog):
         grab(editor_dialog, "produkt.png")
         editor_dialog.reject()
         dialog.reject()
-        win.close()
-        QApplication.instance().quit()
+        step_outbox(win)
     later(600, done)
+
+
+def step_outbox(win):
+    """E-post och SMS…: a message waiting for its next attempt, one the server refused for good, one sent."""
+    from datetime import timedelta
+
+    from db.models import OutboxMessage
+
+    core = win.services.core
+    now = core.clock.now()
+    with core.sessions() as s, s.begin():
+        for recipient, subject, status, attempts, error, age in (
+                ("anna.berg@example.se", "Bekräftelse på frysning", "vantar", 2,
+                 "ConnectionRefusedError: [Errno 111] Connection refused", 20),
+                ("per.ek@exempel.se", "Faktura 10023", "misslyckad", 8,
+                 "SMTPRecipientsRefused: 550 5.1.1 Mottagaren finns inte", 300),
+                ("lisa.holm@example.se", "Kvitto", "skickad", 1, None, 600)):
+            s.add(OutboxMessage(channel="epost", recipient=recipient, subject=subject, body="Hej!", status=status,
+                                attempts=attempts, last_error=error, created_at=now - timedelta(minutes=age),
+                                next_attempt_at=now + timedelta(minutes=4), sent_at=now if status == "skickad" else None))
+    dialog = entry(win, "E-post och SMS…")
+    dialog.filter.setCurrentIndex(dialog.filter.findData(None))
+    dialog.table.selectRow(1)
+    win.send_outbox()
+
+    def done():
+        grab(dialog, "e-post-och-sms.png")
+        dialog.reject()
+        later(300, lambda: (grab(win.statusBar(), "statusrad-e-post-vantar.png"), win.close(), QApplication.instance().quit()))
+    later(1500, done)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import widgets.login as login_module  # noqa: E402
 from app.auth import login  # noqa: E402
-from app.main import main  # noqa: E402
+from reception.launcher import main  # noqa: E402
 from widgets.app import application  # noqa: E402
 
 login_module.LoginDialog.ask = classmethod(lambda cls, core, **kw: login(core, "admin", "demo"))

@@ -18,7 +18,7 @@ from app.errors import UserError, ValidationError
 from app.queries.admin import PriceListRow, ProductDetail, price_list_rows, product_choices, product_detail
 from app.routines.catalog_admin import (CUSTOMER_TYPE_NAMES, AddonAvailability, ListPrice, PriceListCommand,
                                         ProductCommand, SavePriceList, SaveProduct)
-from wizards.base import make_error_label, set_message
+from widgets.field_messages import make_error_label, set_message
 from widgets.tones import set_muted
 
 KIND_NAMES = {"huvud": "Huvudabonnemang", "tillagg": "Tilläggsprodukt", "vara": "Vara", "vardekort": "Värdekort"}
@@ -65,9 +65,10 @@ class ProductEditor(QDialog):
         self.services = services
         self.product_id = product_id
         with services.core.sessions() as session:
-            self.detail: ProductDetail | None = product_detail(session, product_id) if product_id else None
-            self.lists = price_list_rows(session)
-            self.candidates = [p for p in product_choices(session)
+            self.detail: ProductDetail | None = (product_detail(session, services.actor, product_id)
+                                                 if product_id else None)
+            self.lists = price_list_rows(session, services.actor)
+            self.candidates = [p for p in product_choices(session, services.actor)
                                if p.kind in ("tillagg", "vara") and p.id != product_id]
         self.setWindowTitle(f"Produkt – {self.detail.name}" if self.detail else "Ny produkt")
         self.errors: dict[str, QLabel] = {}
@@ -414,8 +415,9 @@ class ProductsDialog(QDialog):
     # -- both ---------------------------------------------------------------------
     def reload(self) -> None:
         with self.services.core.sessions() as session:
-            self.lists = price_list_rows(session)
-            self.products = [product_detail(session, p.id) for p in product_choices(session)]
+            actor = self.services.actor
+            self.lists = price_list_rows(session, actor)
+            self.products = [product_detail(session, actor, p.id) for p in product_choices(session, actor)]
         self.list_table.setRowCount(len(self.lists))
         for i, row in enumerate(self.lists):
             types = ", ".join(CUSTOMER_TYPE_NAMES[t] for t in row.customer_types) or "–"

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 from app.errors import UserError
 from app.queries.admin import ReasonRow, freeze_reason_rows
 from app.routines.admin_settings import ChangeFreezeReason, ReasonCommand
+from widgets.field_messages import make_error_label, set_message
 from widgets.input_rules import limit
 from widgets.tones import muted_color
-from wizards.base import make_error_label, set_message
 
 
 class FreezeReasonsDialog(QDialog):
@@ -79,7 +79,7 @@ class FreezeReasonsDialog(QDialog):
 
     def reload(self, select_id: int | None = None) -> None:
         with self.services.core.sessions() as session:
-            self.rows = freeze_reason_rows(session)
+            self.rows = freeze_reason_rows(session, self.services.actor)
         self.table.setRowCount(len(self.rows))
         for i, row in enumerate(self.rows):
             used = f"{row.used} frysningar" if row.used != 1 else "1 frysning"

@@ -20,8 +20,8 @@ from app.errors import UserError
 from app.queries.admin import price_lists, product_choices
 from app.routines.admin_settings import SaveSettings, SaveSettingsCommand
 from app.settings import GLOBAL_PAGE, LENGTH_MAX, OPTIONS, ROUTINES_PAGE, Option, stored_values
+from widgets.field_messages import make_error_label, set_message
 from widgets.tones import muted_color, set_muted, tone_style
-from wizards.base import make_error_label, set_message
 
 HELP_STYLE = "font-size: 9pt;"  # with set_muted: the theme's dimmed colour
 SPIN_MAX = 99_999  # the spin boxes take more than the options allow, so the routine's reason is shown
@@ -165,8 +165,8 @@ class SettingsDialog(QDialog):
         self.options = [o for o in OPTIONS if o.page == page]
         with services.core.sessions() as session:
             self.shown = stored_values(session)
-            self.price_lists = price_lists(session)
-            self.products = product_choices(session)
+            self.price_lists = price_lists(session, services.actor)
+            self.products = product_choices(session, services.actor)
         self.editors: dict[str, Editor] = {}
         self.errors: dict[str, QLabel] = {}
         self.groups: dict[str, QGroupBox] = {}
@@ -283,21 +283,27 @@ class _Relay(QObject):
 
 
 class _TestMailJob(QRunnable):
-    """Sends the test message on a pool thread: a slow or dead server never freezes the desk."""
+    """Sends the test message (or test SMS) on a pool thread: a slow or dead server never freezes the desk."""
 
-    def __init__(self, transport, recipient: str, club: str, relay: _Relay) -> None:
+    def __init__(self, transport, recipient: str, club: str, relay: _Relay, send=None) -> None:
         super().__init__()
         self.transport, self.recipient, self.club, self.relay = transport, recipient, club, relay
+        self.send = send
 
     def run(self) -> None:
         from app.jobs.mail_test import send_test_message
 
-        self.relay.done.emit(send_test_message(self.transport, self.recipient, self.club))
+        result = (self.send or send_test_message)(self.transport, self.recipient, self.club)
+        try:
+            self.relay.done.emit(result)
+        except RuntimeError:  # the dialog closed while the message was on its way
+            pass
 
 
 class GlobalSettingsDialog(SettingsDialog):
-    """Inställningar…: the global switches, the club's name and e-mail. The SMTP password is kept in
-    this PC's keyring (app.secrets), never in the database; see docs/decisions/smtp-password.md."""
+    """Inställningar…: the global switches, the club's name, e-mail and SMS. The SMTP password and the
+    SMS provider's API password are kept in this PC's keyring (app.secrets), never in the database;
+    see docs/decisions/smtp-password.md and docs/decisions/sms.md."""
 
     def __init__(self, services, parent: QWidget | None = None) -> None:
         super().__init__(services, GLOBAL_PAGE, parent)
@@ -336,6 +342,7 @@ class GlobalSettingsDialog(SettingsDialog):
         for key in ("smtp_user", "smtp_host"):  # the password belongs to user@host: say whether it is stored
             self.editors[key].focus.textChanged.connect(self._show_password_state)
         self._show_password_state()
+        self._add_sms()
 
     def _show_password_state(self) -> None:
         from app.secrets import smtp_password
@@ -359,7 +366,7 @@ class GlobalSettingsDialog(SettingsDialog):
         user, host = self.editors["smtp_user"].get().strip(), self.editors["smtp_host"].get().strip()
         return smtp_password(user, host) if user else None
 
-    def after_save(self) -> None:
+    def _store_smtp_password(self) -> None:
         from app.errors import ValidationError
         from app.secrets import store_smtp_password
 
@@ -418,3 +425,136 @@ class GlobalSettingsDialog(SettingsDialog):
         self.test_result.setProperty("ok", ok)
         self.test_result.setText(text)
         self.test_result.show()
+
+    # -- SMS ---------------------------------------------------------------
+    def _add_sms(self) -> None:
+        """Under the generated SMS fields: the API password (keyring) and "Skicka test-SMS"."""
+        sms = self._group("SMS")
+        label = QLabel("API-&lösenord")
+        self.sms_password_edit = QLineEdit()
+        self.sms_password_edit.setObjectName("sms_password")
+        self.sms_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sms_password_edit.setPlaceholderText("oförändrat")
+        label.setBuddy(self.sms_password_edit)
+        self.sms_password_state = QLabel()
+        self.sms_password_state.setWordWrap(True)
+        self.sms_password_state.setStyleSheet(HELP_STYLE)
+        self.sms_password_error = make_error_label(self)
+        for widget in (label, self.sms_password_edit, self.sms_password_state, self.sms_password_error):
+            sms.addWidget(widget)
+        self.errors["sms_password"] = self.sms_password_error
+        test_label = QLabel("Skicka ett test-SMS till &mobilnummer")
+        self.sms_test_recipient = QLineEdit()
+        self.sms_test_recipient.setObjectName("sms_test_recipient")
+        self.sms_test_recipient.setPlaceholderText("070-123 45 67")
+        test_label.setBuddy(self.sms_test_recipient)
+        self.sms_test_button = QPushButton("Skicka test-&SMS")
+        self.sms_test_button.clicked.connect(self.send_test_sms)
+        self.sms_test_result = QLabel()
+        self.sms_test_result.setWordWrap(True)
+        self.sms_test_result.setObjectName("sms_test_result")
+        self.sms_test_result.hide()
+        sms.addWidget(test_label)
+        sms.addWidget(_row(self, self.sms_test_recipient, self.sms_test_button))
+        sms.addWidget(self.sms_test_result)
+        self.sms_relay = _Relay(self)
+        self.sms_relay.done.connect(self._sms_test_done)
+        for key in ("sms_username", "sms_api_url"):  # the password belongs to user@address
+            self.editors[key].focus.textChanged.connect(self._show_sms_password_state)
+        self._show_sms_password_state()
+
+    def _sms_account(self) -> tuple[str, str]:
+        return self.editors["sms_username"].get().strip(), self.editors["sms_api_url"].get().strip()
+
+    def _show_sms_password_state(self) -> None:
+        from app.secrets import sms_password
+
+        user, url = self._sms_account()
+        if not user:
+            text = "Ange API-användarnamnet först; lösenordet hör till det."
+        elif sms_password(user, url) is not None:
+            text = "Ett API-lösenord är sparat i den här datorns nyckelring. Lämna fältet tomt för att behålla det."
+        else:
+            text = ("Inget API-lösenord är sparat på den här datorn: den skickar inga SMS förrän lösenordet "
+                    "anges här (varje dator som ska skicka SMS behöver det).")
+        self.sms_password_state.setText(text)
+
+    def _sms_password(self) -> str | None:
+        from app.secrets import sms_password
+
+        typed = self.sms_password_edit.text()
+        if typed:
+            return typed
+        user, url = self._sms_account()
+        return sms_password(user, url) if user else None
+
+    def before_save(self) -> None:
+        from app.errors import ValidationError
+
+        # With a provider chosen, Spara itself refuses an empty user name at its field.
+        if self.sms_password_edit.text() and not self._sms_account()[0] \
+                and self.editors["sms_provider"].get() == "ingen":
+            raise ValidationError("Ange API-användarnamnet som lösenordet hör till.", field="sms_password")
+
+    def after_save(self) -> None:
+        from app.errors import ValidationError
+        from app.secrets import store_sms_password
+
+        errors = []
+        try:
+            self._store_smtp_password()
+        except ValidationError as err:
+            errors.append(err)
+        typed = self.sms_password_edit.text()
+        if typed:
+            user, url = self._sms_account()
+            try:
+                store_sms_password(user, url, typed)
+            except Exception as err:  # no keyring backend on this PC
+                errors.append(ValidationError("API-lösenordet kunde inte sparas i datorns nyckelring "
+                                              f"({type(err).__name__}). Övriga inställningar är sparade.",
+                                              field="sms_password"))
+        if errors:
+            raise errors[0]
+
+    def send_test_sms(self) -> None:
+        from app.errors import ValidationError
+        from app.jobs.sms import e164, send_test_sms, sms_transport
+        from app.settings import BusinessSettings, check_values
+
+        self.clear_errors()
+        values = {**self.shown, **self.values()}
+        try:
+            if values["sms_provider"] == "ingen":
+                raise ValidationError("Välj en SMS-leverantör först.", field="sms_provider")
+            with self.services.core.sessions() as session:
+                check_values(session, {k: values[k] for k in self.editors})
+        except ValidationError as err:
+            self.show_error(err)
+            return
+        recipient = e164(self.sms_test_recipient.text())
+        if recipient is None:
+            self._show_sms_test(False, "Ange ett giltigt mobilnummer att skicka test-SMS:et till.")
+            return
+        transport = sms_transport(BusinessSettings(**values), self._sms_password())
+        if transport is None:
+            self.show_error(ValidationError("Ange API-lösenordet från SMS-leverantören.", field="sms_password"))
+            return
+        self.sms_test_button.setEnabled(False)
+        self._show_sms_test(None, f"Skickar test-SMS till {recipient} via {transport.url} …")
+        QThreadPool.globalInstance().start(_TestMailJob(transport, recipient, values["club_name"], self.sms_relay,
+                                                        send_test_sms))
+
+    def _sms_test_done(self, reason: str | None) -> None:
+        self.sms_test_button.setEnabled(True)
+        if reason is None:
+            self._show_sms_test(True, "Test-SMS:et är skickat. Kontrollera att det har kommit fram.")
+        else:
+            self._show_sms_test(False, f"Test-SMS:et kunde inte skickas: {reason}")
+
+    def _show_sms_test(self, ok: bool | None, text: str) -> None:
+        colour = {True: "color: #1b5e20;", False: "color: #b00020;", None: "color: #555;"}[ok]
+        self.sms_test_result.setStyleSheet(colour)
+        self.sms_test_result.setProperty("ok", ok)
+        self.sms_test_result.setText(text)
+        self.sms_test_result.show()

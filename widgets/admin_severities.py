@@ -10,8 +10,8 @@ from app.errors import UserError
 from app.queries.admin import deviation_type_rows
 from app.queries.deviations import Deviation
 from app.routines.admin_settings import SetSeverities, SetSeveritiesCommand, SeverityChange
-from widgets.person_tabs import SEVERITY_NAMES, deviation_chip
-from wizards.base import make_error_label, set_message
+from widgets.field_messages import make_error_label, set_message
+from widgets.person_tabs.common import SEVERITY_NAMES, deviation_chip
 
 SCOPE_NAMES = {"person": "Person", "abonnemang": "Abonnemang", "medgivande": "Autogiromedgivande"}
 # The order staff think in: the worst first.
@@ -24,7 +24,7 @@ class SeveritiesDialog(QDialog):
         self.services = services
         self.setWindowTitle("Personstatustyper")
         with services.core.sessions() as session:
-            self.types = deviation_type_rows(session)
+            self.types = deviation_type_rows(session, services.actor)
         intro = QLabel("Hur allvarlig varje avvikelse är. Personens avvikelser visas alltid överst på "
                        "personkortet; avvikelser på abonnemang och medgivande visas där också när de är "
                        "fel eller varning.")

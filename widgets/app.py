@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from app.clock import Clock
 from app.errors import UserError
 from app.logging_setup import setup_logging
-from app.main import open_core, report_startup_error, resolve_url, seed_demo_if_empty
+from app.startup import open_core, report_startup_error, resolve_url, seed_demo_if_empty
 from app.paths import user_data_dir, user_log_dir
 
 log = logging.getLogger("reception.ui")
@@ -89,6 +89,43 @@ def daily_backup_if_embedded(core) -> None:
         log.exception("The daily backup could not be written")
 
 
+class DeskSession:
+    """The main window of whoever is logged in. Another user logging in on the idle lock screen
+    (widgets/idle_lock.py) gets a new window of their own; the previous one closes."""
+
+    def __init__(self, core, *, desk=None, log_path=None, offline=None) -> None:
+        self.core, self.desk, self.log_path, self.offline = core, desk, log_path, offline
+        self.window = None
+
+    def start(self, actor):
+        from app.desks import record_contact
+        from widgets.main_window import MainWindow
+
+        try:
+            if self.core.connectivity is None or self.core.connectivity.online:  # never into an offline replica
+                record_contact(self.core, user=actor.username)
+        except Exception:  # the desk list is for the administrator; a failure (or no server) must not stop the desk
+            log.exception("Could not record this desk's contact")
+        window = MainWindow.create(self.core, actor, desk=self.desk, log_path=self.log_path, offline=self.offline)
+        window.user_switched.connect(self.switch)
+        window.show()
+        self.window = window
+        return window
+
+    def switch(self, actor) -> None:
+        app = QApplication.instance()
+        quits = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)  # between the two windows there is none
+        try:
+            old = self.window
+            log.info("User %s takes over the desk from %s", actor.username, old.services.actor.username)
+            old.close_for_new_user()
+            old.deleteLater()
+            self.start(actor)
+        finally:
+            app.setQuitOnLastWindowClosed(quits)
+
+
 def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, str], None] | None = None) -> int:
     from widgets.screen_fit import install_screen_fit, uninstall_screen_fit
 
@@ -135,16 +172,8 @@ def _run(app: QApplication, args: argparse.Namespace, *, clock: Clock,
         actor = LoginDialog.ask(core, hint=hint, username="reception" if args.demo else "")
         if actor is None:
             return 0
-        from app.desks import record_contact
-        from widgets.main_window import MainWindow
-
-        try:
-            if core.connectivity is None or core.connectivity.online:  # never into an offline replica
-                record_contact(core, user=actor.username)
-        except Exception:  # the desk list is for the administrator; a failure (or no server) must not stop the desk
-            log.exception("Could not record this desk's contact")
-        window = MainWindow.create(core, actor, desk=desk, log_path=log_path, offline=offline)
-        window.show()
+        session = DeskSession(core, desk=desk, log_path=log_path, offline=offline)
+        session.start(actor)
         return app.exec()
     finally:
         if offline is not None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from app.clock import STOCKHOLM
 from app.errors import UserError
 from app.queries.visits import DayOverview, day_overview
-from widgets.person_tabs import fill_table, read_only_table
+from widgets.person_tabs.common import fill_table, read_only_table
 from widgets.search_panel import QueryRunner
 from widgets.services import UiServices
 from widgets.tones import tone_style

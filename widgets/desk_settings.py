@@ -1,4 +1,4 @@
-"""Settings of this desk (this PC): card reader, camera, country, till, database URL.
+"""Settings of this desk (this PC): card reader, camera, country, till, receipt printer, database URL.
 
 Business settings live in the database and are shared by all desks; these few
 describe the hardware and connection of one PC and live in QSettings.
@@ -37,6 +37,7 @@ from sqlalchemy.exc import ArgumentError
 from app.errors import ValidationError
 from app.routines.membership_card import DEFAULT_CARD_DIGITS
 from widgets.tones import tone_style
+from widgets.printing import available_printers
 
 log = logging.getLogger("reception.settings")
 
@@ -47,6 +48,8 @@ COMMON_BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 MAX_CAMERA_INDEX = 15
 PHOTO_CACHE_DEFAULT_MB = 500
 PHOTO_CACHE_RANGE_MB = (0, 20_000)
+IDLE_LOCK_DEFAULT_MINUTES = 15
+IDLE_LOCK_RANGE_MINUTES = (0, 480)  # 0: never (a PC only one person uses)
 MAX_CARD_DIGITS = 40  # the card-number column's length
 
 
@@ -184,6 +187,24 @@ class DeskSettings:
         self._set("till_enabled", bool(value))
 
     @property
+    def print_receipts_directly(self) -> bool:
+        """Skriv ut kvitton direkt: after a payment the receipt goes to `receipt_printer` without the print dialog."""
+        return self._get_bool("print_receipts_directly", False)
+
+    @print_receipts_directly.setter
+    def print_receipts_directly(self, value: bool) -> None:
+        self._set("print_receipts_directly", bool(value))
+
+    @property
+    def receipt_printer(self) -> str:
+        """The receipt printer's name as the PC knows it; '' = the PC's default printer in the dialog."""
+        return self._get_str("receipt_printer", "")
+
+    @receipt_printer.setter
+    def receipt_printer(self, value: str) -> None:
+        self._set("receipt_printer", value.strip())
+
+    @property
     def desk_name(self) -> str:
         return self._get_str("desk_name", "Kassa 1")
 
@@ -225,6 +246,19 @@ class DeskSettings:
         self._set("photo_cache_mb", int(value))
 
     @property
+    def idle_lock_minutes(self) -> int:
+        """Lock the desk after this many minutes without keyboard or mouse (widgets/idle_lock.py); 0 = never."""
+        value = self._get_int("idle_lock_minutes", IDLE_LOCK_DEFAULT_MINUTES)
+        low, high = IDLE_LOCK_RANGE_MINUTES
+        return value if low <= value <= high else IDLE_LOCK_DEFAULT_MINUTES
+
+    @idle_lock_minutes.setter
+    def idle_lock_minutes(self, value: int) -> None:
+        if not IDLE_LOCK_RANGE_MINUTES[0] <= int(value) <= IDLE_LOCK_RANGE_MINUTES[1]:
+            raise ValueError(f"idle_lock_minutes must be within {IDLE_LOCK_RANGE_MINUTES}")
+        self._set("idle_lock_minutes", int(value))
+
+    @property
     def require_disk_encryption(self) -> bool:
         """Stop at start when the data folder's disk is not encrypted (app/disk_encryption.py); set in
         desk.ini by the IT person, default on for Windows desks."""
@@ -262,6 +296,7 @@ def check_database_url(text: str) -> None:
 
 
 ListPorts = Callable[[], Sequence[ListPortInfo]]
+ListPrinters = Callable[[], Sequence[str]]
 
 _READER_CHOICES = (("Ingen", "none"), ("Seriell (COM-port)", "serial"), ("Tangentbordsemulerande", "wedge"))
 _FRAMING_CHOICES = (("Radslut (ASCII)", "line"), ("RFID 125 kHz (RDM6300)", "rdm6300"))
@@ -293,10 +328,12 @@ class DeskSettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         list_ports: ListPorts | None = None,
+        list_printers: ListPrinters | None = None,
     ) -> None:
         super().__init__(parent)
         self._settings = settings
         self._list_ports = list_ports or serial_list_ports.comports
+        self._list_printers = list_printers or available_printers
         self._port_descriptions: dict[str, str] = {}
         self.setWindowTitle("Inställningar för den här datorn")
 
@@ -330,6 +367,15 @@ class DeskSettingsDialog(QDialog):
 
         self.till_check = QCheckBox("Sälj via kassan på den här datorn")
         self.desk_name_edit = QLineEdit()
+        self.receipt_printer_combo = QComboBox()
+        self.receipt_printer_combo.setObjectName("receipt_printer_combo")
+        self.receipt_printer_combo.setEditable(True)
+        self.receipt_printer_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.receipt_printer_combo.lineEdit().setPlaceholderText("Datorns standardskrivare")
+        self.receipt_printer_combo.setToolTip("Skrivaren som kvittona skrivs ut på; förvald i utskriftsdialogen")
+        self.print_direct_check = QCheckBox("&Skriv ut kvitton direkt (utan utskriftsdialogen)")
+        self.print_direct_check.setObjectName("print_direct_check")
+        self.print_direct_check.setToolTip("Efter betalningen skrivs kvittot ut på kvittoskrivaren utan att fråga")
 
         self.database_url_edit = QLineEdit()
         self.database_password_edit = QLineEdit()
@@ -347,6 +393,13 @@ class DeskSettingsDialog(QDialog):
         self.photo_cache_spin.setSingleStep(100)
         self.photo_cache_spin.setSuffix(" MB")
         self.photo_cache_spin.setToolTip("Hur mycket plats kundfotona får ta i den lokala kopian av en delad databas")
+        self.idle_lock_spin = QSpinBox()
+        self.idle_lock_spin.setObjectName("idle_lock_spin")
+        self.idle_lock_spin.setRange(*IDLE_LOCK_RANGE_MINUTES)
+        self.idle_lock_spin.setSpecialValueText("Aldrig")
+        self.idle_lock_spin.setSuffix(" minuter")
+        self.idle_lock_spin.setToolTip("En delad kassadator låser sig efter så här lång tid utan tangentbord eller mus; "
+                                       "nästa person loggar in igen. Ett öppet guidefönster behåller det som skrivits.")
         database_note = QLabel(DATABASE_NOTE)
         database_note.setWordWrap(True)
 
@@ -378,6 +431,9 @@ class DeskSettingsDialog(QDialog):
         self._add_row(form, "Förvalt &land", self.country_combo)
         self._add_row(form, "Kassak&oppling", self.till_check)
         self._add_row(form, "Kassans &namn", self.desk_name_edit)
+        self._add_row(form, "K&vittoskrivare", self.receipt_printer_combo)
+        form.addRow("", self.print_direct_check)
+        self._add_row(form, "Lås efter &inaktivitet", self.idle_lock_spin)
         self._add_row(form, "&Databas-URL", self.database_url_edit)
         self._add_row(form, "Databas&lösenord", self.database_password_edit)
         form.addRow("", database_note)
@@ -418,8 +474,13 @@ class DeskSettingsDialog(QDialog):
         _select_data(self.country_combo, s.default_country)
         self.till_check.setChecked(s.till_enabled)
         self.desk_name_edit.setText(s.desk_name)
+        self.receipt_printer_combo.clear()
+        self.receipt_printer_combo.addItems(list(self._list_printers()))
+        self.receipt_printer_combo.setCurrentText(s.receipt_printer)
+        self.print_direct_check.setChecked(s.print_receipts_directly)
         self.database_url_edit.setText(s.database_url)
         self.photo_cache_spin.setValue(s.photo_cache_mb)
+        self.idle_lock_spin.setValue(s.idle_lock_minutes)
         self._update_enabled()
         self._update_port_note()
 
@@ -440,6 +501,14 @@ class DeskSettingsDialog(QDialog):
             raise ValidationError(
                 "Ange kassans namn när kassakoppling är vald.", field="desk_name_edit"
             )
+        if self.print_direct_check.isChecked() and self.till_check.isChecked():
+            printer = self.receipt_printer_combo.currentText().strip()
+            if not printer:
+                raise ValidationError("Välj kvittoskrivaren som kvittona ska skrivas ut på direkt.",
+                                      field="receipt_printer_combo")
+            if printer not in self._list_printers():
+                raise ValidationError(f"Skrivaren ”{printer}” finns inte på den här datorn. Välj en av datorns "
+                                      "skrivare.", field="receipt_printer_combo")
         try:
             check_database_url(self.database_url_edit.text())
         except ValidationError as error:
@@ -476,8 +545,11 @@ class DeskSettingsDialog(QDialog):
         s.default_country = self.country_combo.currentData()
         s.till_enabled = self.till_check.isChecked()
         s.desk_name = self.desk_name_edit.text()
+        s.receipt_printer = self.receipt_printer_combo.currentText()
+        s.print_receipts_directly = self.print_direct_check.isChecked()
         s.database_url = self.database_url_edit.text()
         s.photo_cache_mb = self.photo_cache_spin.value()
+        s.idle_lock_minutes = self.idle_lock_spin.value()
         s.sync()
 
     @Slot()
@@ -542,6 +614,8 @@ class DeskSettingsDialog(QDialog):
         for widget in (self.port_combo, self.refresh_ports_button, self.baud_combo, self.framing_combo):
             widget.setEnabled(serial)
         self.desk_name_edit.setEnabled(self.till_check.isChecked())
+        for widget in (self.receipt_printer_combo, self.print_direct_check):
+            widget.setEnabled(self.till_check.isChecked())
         self._update_port_note()
 
     @classmethod
@@ -551,9 +625,10 @@ class DeskSettingsDialog(QDialog):
         settings: DeskSettings,
         *,
         list_ports: ListPorts | None = None,
+        list_printers: ListPrinters | None = None,
     ) -> bool:
         """Show the dialog modally; True when the receptionist saved with OK."""
-        dialog = cls(settings, parent, list_ports=list_ports)
+        dialog = cls(settings, parent, list_ports=list_ports, list_printers=list_printers)
         try:
             return dialog.exec() == QDialog.DialogCode.Accepted
         finally:

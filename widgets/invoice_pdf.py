@@ -1,23 +1,20 @@
 """An invoice (faktura or kreditfaktura) as an A4 PDF, drawn by Qt like the till's receipt (widgets/receipt.py).
 
-The Fakturor tab renders here for Visa and Skicka and hands the bytes on: to a
-file that the desktop opens, or to the SendInvoice routine (the core never
-imports Qt). The OCR/referens the customer pays with is the invoice number.
+The Fakturor tab renders here for Visa, Skriv ut and Skicka and hands the bytes on:
+to a file that the desktop opens, to the printer (widgets/printing.py), or to the
+SendInvoice routine (the core never imports Qt). The OCR/referens the customer pays with is the invoice number.
 Needs a QGuiApplication (fonts).
 """
 from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
-
 from app.domain.money import format_sek
 from app.routines.invoices import KIND_NAMES, InvoiceDetails
+from widgets.printing import PrintDocument, pdf_bytes
 from widgets.receipt import vat_rate_text
 
 MARGIN_MM = 20.0
-RESOLUTION = 300
 STATUS_TEXT = {"obetald": "Obetald", "betald": "Betald", "krediterad": "Krediterad"}
 
 
@@ -85,41 +82,17 @@ def invoice_html(details: InvoiceDetails) -> str:
     return "".join(parts)
 
 
+def invoice_document(details: InvoiceDetails) -> PrintDocument:
+    """The invoice to print or send: A4, continued on further pages when long."""
+    return PrintDocument(f"{invoice_title(details)} {details.invoice_number}", invoice_html(details),
+                         details.club_name, font_pt=10, margin_mm=MARGIN_MM)
+
+
 def render_invoice_pdf(details: InvoiceDetails) -> bytes:
     """The invoice as A4 PDF bytes; a long invoice continues on further pages."""
-    return html_to_pdf(invoice_html(details), f"{invoice_title(details)} {details.invoice_number}", details.club_name)
+    return pdf_bytes(invoice_document(details))
 
 
 def html_to_pdf(html: str, title: str, creator: str) -> bytes:
     """HTML (Qt's rich-text subset) as A4 PDF bytes, continued on as many pages as it needs."""
-    document = QTextDocument()
-    font = QFont()
-    font.setPointSizeF(10)
-    document.setDefaultFont(font)
-    document.setDocumentMargin(0)
-    document.setHtml(html)
-
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(RESOLUTION)
-    writer.setTitle(title)
-    writer.setCreator(creator)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter)
-    document.documentLayout().setPaintDevice(writer)
-    page = writer.pageLayout().paintRectPixels(RESOLUTION)
-    document.setPageSize(QSizeF(page.width(), page.height()))
-    painter = QPainter(writer)
-    for index in range(document.pageCount()):
-        if index:
-            writer.newPage()
-        top = index * page.height()
-        painter.save()
-        painter.translate(0, -top)
-        document.drawContents(painter, QRectF(0, top, page.width(), page.height()))
-        painter.restore()
-    painter.end()
-    buffer.close()
-    return bytes(data.data())
+    return pdf_bytes(PrintDocument(title, html, creator, font_pt=10, margin_mm=MARGIN_MM))

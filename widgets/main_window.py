@@ -10,7 +10,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, QThreadPool, QTimer, Qt
+from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, QThreadPool, QTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea,
                                QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMenu,
 from app.context import Actor, Core
 from app.errors import UserError
 from app.paths import user_data_dir
-from app.rights import SYSTEM_SETTINGS
+from app.rights import ADMIN_USERS, SYSTEM_SETTINGS, TILL, can, missing_right_message
 from app.settings import load_settings
 from widgets.screen_fit import fit_to_screen
 from widgets.tones import set_muted
@@ -103,22 +103,43 @@ class MenuLetters(QObject):
             app.removeEventFilter(self)
 
 
-class _OutboxJob(QRunnable):
-    """Sends due e-mail from the outbox on a pool thread (never on the UI thread)."""
+class _OutboxSignals(QObject):
+    status = Signal(str)  # the e-mail line for the status bar (empty: nothing needs attention)
+    sms_notice = Signal(str)  # the SMS line (app.jobs.sms.sms_notice; "" = nothing to say)
 
-    def __init__(self, core: Core) -> None:
+
+class _OutboxJob(QRunnable):
+    """Sends due e-mail and SMS from the outbox on a pool thread (never on the UI thread), then says in
+    the status bar when messages wait because no server / provider is set here, or when sending fails."""
+
+    def __init__(self, core: Core, signals: _OutboxSignals | None = None) -> None:
         super().__init__()
         self.core = core
+        self.signals = signals
 
     def run(self) -> None:
         from app.jobs.outbox import send_due, smtp_from_settings
+        from app.jobs.sms import sms_from_settings, sms_notice
+        from app.queries.outbox import outbox_summary, status_text
 
         try:
-            transport = smtp_from_settings(self.core)
-            if transport is not None:
-                send_due(self.core, email=transport, sms=None)
+            email, sms = smtp_from_settings(self.core), sms_from_settings(self.core)
+            if email is not None or sms is not None:
+                send_due(self.core, email=email, sms=sms)
+            if self.signals is None:
+                return
+            with self.core.sessions() as session:
+                summary = outbox_summary(session)
+            mail_text = status_text(summary, email_configured=email is not None)
+            notice = sms_notice(self.core, sms) or ""
         except Exception:  # the next tick tries again; nothing is lost, the messages stay queued
             log.exception("Outbox run failed")
+            return
+        try:
+            self.signals.status.emit(mail_text)
+            self.signals.sms_notice.emit(notice)
+        except RuntimeError:  # the window closed while the job ran
+            pass
 
 
 def _register_actions(services: UiServices) -> None:
@@ -138,6 +159,8 @@ def _register_actions(services: UiServices) -> None:
 
 
 class MainWindow(QMainWindow):
+    #: another user logged in on the idle lock screen (widgets/idle_lock.py): the desk starts a window for them
+    user_switched = Signal(object)
     # Replaceable in tests: how an unknown card swipe and the job report are shown.
     unknown_card_box = staticmethod(lambda parent, text: QMessageBox.information(parent, "Okänt kort", text))
     info_box = staticmethod(lambda parent, title, text: QMessageBox.information(parent, title, text))
@@ -150,7 +173,7 @@ class MainWindow(QMainWindow):
         self.bus: Bus = services.bus
         self.till_window = None
         self.day_overview = None
-        self.nightly_runner = None  # Kör nattjobbet nu: its worker (widgets.preorders.TaskRunner)
+        self.nightly_runner = None  # Kör nattjobbet nu: its worker (widgets.preorders.common.TaskRunner)
         self.nightly_progress = None
         settings = self._settings()
         self._show_title(settings)
@@ -168,7 +191,7 @@ class MainWindow(QMainWindow):
         self.search_panel = SearchPanel(services)
         self.search_tabs.addTab(self.search_panel, "&Personer")
         self.organisation_search = OrganisationSearchPanel(services)
-        self.search_tabs.addTab(self.organisation_search, "&Organisationer")
+        self.search_tabs.addTab(self.organisation_search, "Or&ganisationer")
         self.lookup_tab = None
         if settings.person_lookup_enabled:
             self.lookup_tab = PersonLookupTab(services)
@@ -186,6 +209,7 @@ class MainWindow(QMainWindow):
         self.checkin_banner = CheckInBanner(services)
         self.checkin_banner.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.checkin_banner.shown.connect(lambda result: self.person_card.visits_tab.visit_recorded(result.person_id))
+        self.checkin_banner.shown.connect(self.person_card.overview_tab.visit_recorded)  # the overview's verdict
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -207,8 +231,25 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.reader_status = QLabel("")
+        from widgets.desk_settings import IDLE_LOCK_DEFAULT_MINUTES
+        from widgets.idle_lock import IdleLock
+
+        desk = services.desk
+        self.idle_lock = IdleLock(self, desk.idle_lock_minutes if desk is not None else IDLE_LOCK_DEFAULT_MINUTES)
+        self.idle_lock.screen.switched.connect(self.user_switched)
+        self.outbox_status = QLabel("")  # e-mail waiting for a server, failing, or given up
+        self.outbox_status.setObjectName("outbox_status")
+        self.outbox_status.setWordWrap(False)
+        self.sms_status = QLabel("")  # SMS waiting because no provider is set, or why the last one failed
+        self.sms_status.setStyleSheet("color: #b00020;")
+        self.sms_status.hide()
+        self.outbox_signals = _OutboxSignals(self)
+        self.outbox_signals.status.connect(self._show_outbox_status)
+        self.outbox_signals.sms_notice.connect(self.show_sms_notice)
         self._build_menus()
         self.menu_letters = MenuLetters(self)
+        self.statusBar().addPermanentWidget(self.outbox_status)
+        self.statusBar().addPermanentWidget(self.sms_status)
         self.statusBar().addPermanentWidget(self.reader_status)
         self.statusBar().addPermanentWidget(QLabel(self._database_label()))
         self.bus.open_person.connect(self.open_person)
@@ -223,6 +264,8 @@ class MainWindow(QMainWindow):
         self.outbox_timer.setInterval(OUTBOX_INTERVAL_MS)
         self.outbox_timer.timeout.connect(self.send_outbox)
         self.outbox_timer.start()
+        QTimer.singleShot(3000, self.send_outbox)  # say soon after start when mail waits for a server
+        self._check_sms_provider(settings)
         from widgets.offline_banner import install_offline_banner
 
         self.offline_banner = install_offline_banner(self)
@@ -263,6 +306,27 @@ class MainWindow(QMainWindow):
         settings = self._settings()
         self._show_title(settings)
         self._apply_switches(settings)
+        self._check_sms_provider(settings)
+
+    def _check_sms_provider(self, settings) -> None:
+        """At once, without the network: SMS waiting while no provider is set. With a provider the
+        outbox run (timer) says whether they leave."""
+        if settings.sms_provider == "ingen":
+            from app.jobs.sms import sms_notice
+
+            try:
+                text = sms_notice(self.services.core, None) or ""
+            except Exception:  # e.g. the connection is lost: the next outbox run says it instead
+                log.warning("The SMS notice could not be read", exc_info=True)
+                return
+            self.show_sms_notice(text)
+        elif self.sms_status.text().startswith("SMS väntar – ingen"):
+            self.show_sms_notice("")
+
+    def show_sms_notice(self, text: str) -> None:
+        self.sms_status.setText(text)
+        self.sms_status.setToolTip(text)
+        self.sms_status.setVisible(bool(text))
 
     def _show_title(self, settings=None) -> None:
         settings = settings or self._settings()
@@ -295,6 +359,8 @@ class MainWindow(QMainWindow):
             self.nightly_action = self._action("Kör &nattjobbet nu", self.run_nightly_job)
             file_menu.addAction(self.nightly_action)
         file_menu.addSeparator()
+        self.lock_action = self._action("&Lås kassan", self.idle_lock.lock, "Ctrl+L")
+        file_menu.addAction(self.lock_action)
         file_menu.addAction(self._action("&Avsluta", self.close, "Ctrl+Q"))
         customer = bar.addMenu("&Kund")
         self.search_action = self._action("&Sök kund", self.focus_search, "F2")
@@ -308,6 +374,7 @@ class MainWindow(QMainWindow):
         customer.addAction(self.register_org_action)
         customer.addSeparator()
         self.till_action = self._action("&Kassa", self.show_till, "F4")
+        self.till_action.setVisible(can(self.services.actor, TILL))  # the till's queries need the right Kassa
         customer.addAction(self.till_action)
         if self.services.core.outbox is not None:
             self.queued_action = self._action("Köade å&tgärder…", lambda: self.queued_work.show_dialog())
@@ -331,12 +398,17 @@ class MainWindow(QMainWindow):
 
     def _build_settings_menu(self, bar) -> None:
         """Inställningar (issue 12): each entry only for a user with the right it needs (the routines
-        behind them check the right again); a user with none of them gets no menu."""
+        behind them check the right again). E-post och SMS… is there for everyone (its actions need
+        Systeminställningar)."""
         from app.settings import ROUTINES_PAGE
         from widgets.admin_products import ProductsDialog
         from widgets.admin_reasons import FreezeReasonsDialog
+        from widgets.admin_register import RegisterImportDialog
         from widgets.admin_settings import GlobalSettingsDialog, SettingsDialog
         from widgets.admin_severities import SeveritiesDialog
+        from widgets.autogiro import AutogiroDialog
+        from widgets.admin_users import UsersDialog
+        from widgets.outbox_view import OutboxDialog
 
         rights = self.services.actor.rights
         self.settings_menu = bar.addMenu("I&nställningar")
@@ -346,10 +418,14 @@ class MainWindow(QMainWindow):
             (SYSTEM_SETTINGS, "&Personstatustyper…", lambda: SeveritiesDialog(self.services, self)),
             (SYSTEM_SETTINGS, "&Avvikelseorsaker…", lambda: FreezeReasonsDialog(self.services, self)),
             (SYSTEM_SETTINGS, "Pro&dukter och prislistor…", lambda: ProductsDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "&Lokalt register…", lambda: RegisterImportDialog(self.services, self)),
+            (ADMIN_USERS, "Användare och &roller…", lambda: UsersDialog(self.services, self)),
+            (None, "&E-post och SMS…", lambda: OutboxDialog(self.services, self)),
+            (SYSTEM_SETTINGS, "Auto&giro (Bankgirot)…", lambda: AutogiroDialog(self.services, self)),
         ]
         self.admin_actions: dict[str, QAction] = {}
         for right, title, make in entries:
-            if right in rights:
+            if right is None or right in rights:
                 action = self._action(title, lambda _=False, m=make: self.open_admin_dialog(m()))
                 self.settings_menu.addAction(action)
                 self.admin_actions[title.replace("&", "")] = action
@@ -386,7 +462,12 @@ class MainWindow(QMainWindow):
             self.search_tabs.setCurrentWidget(self.lookup_tab)
 
     def clear_card(self) -> None:
-        """A new search or swipe: the previous customer's card leaves the screen before anything else shows."""
+        """A new search: the previous customer's card and check-in verdict leave the screen before anything
+        else shows."""
+        self.checkin_banner.clear()
+        self._clear_person()
+
+    def _clear_person(self) -> None:
         self.person_card.clear()
         self.stack.setCurrentWidget(self.welcome)
         if self.queued_work is not None:
@@ -411,9 +492,18 @@ class MainWindow(QMainWindow):
             self.queued_work.show_for_person(None)
 
     def on_card_swiped(self, card_number: str) -> None:
-        """A swipe checks the card in (verdict above the card), then opens the card as before."""
+        """A swipe checks the card in (the verdict first: it is what the desk waits for), clears the previous
+        customer's card and verdict (not when the member on the card swipes again), then opens the card."""
+        from app.queries.search import find_person_by_card
+
         self.checkin_banner.check_in_card(card_number)
-        self._open_swiped_card(card_number)
+        with self.services.core.sessions() as session:
+            found = find_person_by_card(session, card_number)
+        if found.person_id is None or found.person_id != self.person_card.person_id:
+            self._clear_person()
+        if self.checkin_banner.person_id not in (None, found.person_id):  # still the previous customer's verdict
+            self.checkin_banner.clear()
+        self._open_swiped_card(card_number, found.person_id)
 
     def check_in_open_person(self) -> None:
         """"Checka in" (F6): a member without their card, from the open person card."""
@@ -431,23 +521,21 @@ class MainWindow(QMainWindow):
         self.day_overview.show()
         self.day_overview.raise_()
 
-    def _open_swiped_card(self, card_number: str) -> None:
-        from app.queries.search import find_person_by_card
-
-        self.clear_card()
-        with self.services.core.sessions() as session:
-            found = find_person_by_card(session, card_number)
-        if found.person_id is None:
+    def _open_swiped_card(self, card_number: str, person_id: int | None) -> None:
+        if person_id is None:
             self.statusBar().showMessage(f"Okänt kort: {card_number}", 8000)
             self.unknown_card_box(self, f"Kortet {card_number} finns inte i registret.\n\n"
                                         "Sök fram kunden med personnummer eller namn i sökfältet (F2).")
             self.focus_search()
             return
-        self.open_person(found.person_id, card_number)
+        self.open_person(person_id, card_number)
 
     def show_till(self) -> None:
-        from widgets.till import TillWindow
+        from widgets.till.window import TillWindow
 
+        if not can(self.services.actor, TILL):  # its queries would refuse: say why instead of an empty till
+            self.statusBar().showMessage(missing_right_message(TILL), 8000)
+            return
         if self.till_window is None:
             self.till_window = TillWindow(self.services)
         self.till_window.show()
@@ -455,6 +543,10 @@ class MainWindow(QMainWindow):
         self.till_window.activateWindow()
 
     def open_order(self, order_id: int) -> None:
+        if not can(self.services.actor, TILL):
+            self.statusBar().showMessage(f"Ordern väntar i kassan tills någon med rättigheten ”{TILL}” tar betalt. "
+                                         + missing_right_message(TILL), 8000)
+            return
         self.show_till()
         self.till_window.show_order(order_id)
 
@@ -464,7 +556,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QProgressDialog
 
         from app.jobs.nightly import STEPS, run_nightly
-        from widgets.preorders import TaskRunner
+        from widgets.preorders.common import TaskRunner
 
         if self.nightly_runner is None:
             self.nightly_runner = TaskRunner(self)
@@ -518,7 +610,13 @@ class MainWindow(QMainWindow):
         self.nightly_runner.run(work, done, failed, progress=step)
 
     def send_outbox(self) -> None:
-        QThreadPool.globalInstance().start(_OutboxJob(self.services.core))
+        QThreadPool.globalInstance().start(_OutboxJob(self.services.core, self.outbox_signals))
+
+    def _show_outbox_status(self, text: str) -> None:
+        short = text if len(text) <= 110 else text[:107] + "…"
+        self.outbox_status.setText(short)
+        self.outbox_status.setToolTip(text)
+        self.outbox_status.setVisible(bool(text))
 
     def edit_desk_settings(self) -> None:
         from widgets.desk_settings import DeskSettingsDialog
@@ -530,6 +628,7 @@ class MainWindow(QMainWindow):
             if self.services.cards is not None:
                 self.services.cards.configure(desk, QApplication.instance())
             self.services.core.till_enabled = desk.till_enabled
+            self.idle_lock.set_minutes(desk.idle_lock_minutes)
             self.statusBar().showMessage("Inställningarna för den här datorn är sparade. "
                                          "Byte av databas gäller från nästa start.", 8000)
 
@@ -541,8 +640,14 @@ class MainWindow(QMainWindow):
     def show_log_path(self) -> None:
         self.info_box(self, "Loggfil", f"Loggfilen finns här:\n{self.log_path or 'ingen loggfil'}")
 
+    def close_for_new_user(self) -> None:
+        """Another user logged in on the lock screen: the previous user's windows close unsaved, then this one."""
+        self.idle_lock.screen.close_hidden_windows()
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.menu_letters.stop()
+        self.idle_lock.stop()
         if self.nightly_runner is not None:
             self.nightly_runner.wait()  # the job's one transaction finishes (or rolls back) before the window goes
         self.outbox_timer.stop()

@@ -21,15 +21,18 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 from app.errors import UserError
 from app.queries.organisations import (Choice, OrganisationCard, account_manager_choices, load_organisation_card,
                                        price_lists)
-from app.rights import ORGANISATIONS
+from app.rights import ORGANISATIONS, can
 from app.routines.organisations import EconomyCommand, UpdateOrganisationEconomy
 from app.settings import load_settings
-from widgets.tones import tone_style
-from widgets.preorders import (SORT_ROLE, PreOrderAdminDialog, PreOrderTableModel,
-                               TaskRunner, fit_columns, make_table)
+from widgets.preorders.admin import PreOrderAdminDialog
+from widgets.preorders.common import TaskRunner, fit_columns, make_table
+from widgets.preorders.models import PreOrderTableModel
 from widgets.services import UiServices
+from widgets.tones import tone_style
+from widgets.table_model import SORT_ROLE
 
 NO_RIGHT = "Kräver rättigheten ”Organisationer”."
+NO_LIST_RIGHT = "Listan visas bara för användare med rättigheten ”Organisationer”."
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class OrganisationCardWidget(QWidget):
         overview_layout.addLayout(form)
         overview_layout.addWidget(self.open_label)
         overview_layout.addWidget(self.preorder_table, 1)
+        overview_layout.addStretch(0)  # takes the room only while the table is hidden (no right Organisationer)
 
         # Ekonomi
         economy = QWidget()
@@ -146,12 +150,18 @@ class OrganisationCardWidget(QWidget):
     def reload(self) -> None:
         if self.organisation_id is None:
             return
-        core, org_id = self.services.core, self.organisation_id
+        core, actor, org_id = self.services.core, self.services.actor, self.organisation_id
 
         def work(report) -> _CardData:
             with core.sessions() as session:
-                return _CardData(load_organisation_card(session, org_id), price_lists(session),
-                                 account_manager_choices(session), load_settings(session).preorders_enabled)
+                card = load_organisation_card(session, actor, org_id)  # pre-order rows only with Organisationer
+                if can(actor, ORGANISATIONS):
+                    lists, managers = price_lists(session, actor), account_manager_choices(session, actor)
+                else:  # the Ekonomi tab is read-only: it shows the current choices only
+                    lists = [Choice(card.price_list_id, card.price_list_name)] if card.price_list_id else []
+                    managers = ([Choice(card.account_manager_id, card.account_manager_name)]
+                                if card.account_manager_id else [])
+                return _CardData(card, lists, managers, load_settings(session).preorders_enabled)
 
         self.runner.run(work, self._show, self._failed)
 
@@ -169,10 +179,15 @@ class OrganisationCardWidget(QWidget):
         self.price_list_label.setText(card.price_list_name or "Ingen (kunderna får Ordinarieprislistan)")
         self.uses_label.setText("Ja" if card.uses_preorders else "Nej")
         self.manager_label.setText(card.account_manager_name or "Ingen")
-        shown = len(card.open_preorders)
-        more = f" (de {shown} första visas)" if shown < card.open_preorders_count else ""
-        self.open_label.setText(f"Öppna förbeställningar: {card.open_preorders_count}{more}")
-        self.preorder_model.set_rows(list(card.open_preorders))
+        if card.open_preorders is None:  # no right Organisationer: the query left the rows out
+            self.open_label.setText(f"Öppna förbeställningar: {card.open_preorders_count}. {NO_LIST_RIGHT}")
+            self.open_label.setWordWrap(True)
+        else:
+            shown = len(card.open_preorders)
+            more = f" (de {shown} första visas)" if shown < card.open_preorders_count else ""
+            self.open_label.setText(f"Öppna förbeställningar: {card.open_preorders_count}{more}")
+        self.preorder_model.set_rows(list(card.open_preorders or ()))
+        self.preorder_table.setVisible(card.open_preorders is not None)
         fit_columns(self.preorder_table)
 
         self._fill(self.price_list_combo, data.price_lists, card.price_list_id, "(ingen prislista)")

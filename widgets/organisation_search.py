@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.errors import UserError
 from app.queries.organisations import OrganisationRow, search_organisations
-from widgets.preorders import TaskRunner, fit_columns, make_table
+from widgets.preorders.common import TaskRunner, fit_columns, make_table
 from widgets.table_model import ROW_ROLE, RowTableModel
 from widgets.services import UiServices
 

@@ -1,15 +1,21 @@
-"""The person card (SPEC §3): header with photo, identity, customer type, card and deviations; the tabs.
+"""The person card (SPEC §3): the internal-message banner, the header with photo, identity, customer
+type, card and deviations; then the tabs, Översikt first (issue 14 §1, widgets/person_overview.py).
 
 `show_person(person_id)` loads everything through app.queries.person_card (on
-a worker thread for PostgreSQL, inline for SQLite) and pops up the internal
-message whenever a person is opened. Edits run routines and reload the card
-(bus.person_changed); a routine's Swedish error is shown at its field and what
-was typed stays.
+a worker thread for PostgreSQL, inline for SQLite); the previous customer's
+header, chips, banner and tab contents go at once, before the load returns.
+The internal message is a banner on the card, never a modal box. Edits run
+routines and reload the card (bus.person_changed); a routine's Swedish error is
+shown at its field and what was typed stays.
 
 Menus: an entry is shown only when the rules in app/menus.py say it applies
 AND a routine has registered an action for its code in `menu_actions`
 (code -> callable(MenuTarget)); routines not built yet therefore leave no dead
 entries behind.
+
+The tabs carry no Alt letters (Ctrl+Tab / Ctrl+Shift+Tab move between them): the main window's
+menus own their Alt letters, and each tab's fields keep theirs (tests/widgets/test_card_overview.py
+collects them all and checks that none is used twice).
 """
 from __future__ import annotations
 
@@ -26,9 +32,19 @@ from app.errors import UserError
 from app.menus import MenuEntry, MenuTarget, mandate_menu, person_menu, personal_data_menu
 from app.queries.person_card import PersonCardData, load_person_card
 from app.rights import CUSTOMER_JOURNAL
-from widgets.person_tabs import (SEVERITY_COLOURS, AddressTab, BasicTab, DocumentsTab, EconomyTab, JournalTab,
-                                 MarketingTab, MessagesTab, StaffTab, SubscriptionsTab, bookings_tab, chip_row,
-                                 invoices_tab, purchases_tab, value_cards_tab)
+from widgets.person_overview import InternalMessageBanner, OverviewTab
+from widgets.person_tabs.address import AddressTab
+from widgets.person_tabs.basic import BasicTab
+from widgets.person_tabs.common import SEVERITY_COLOURS, chip_row
+from widgets.person_tabs.documents import DocumentsTab
+from widgets.person_tabs.economy import EconomyTab
+from widgets.person_tabs.invoices import invoices_tab
+from widgets.person_tabs.journal import JournalTab
+from widgets.person_tabs.lists import bookings_tab, purchases_tab, value_cards_tab
+from widgets.person_tabs.marketing import MarketingTab
+from widgets.person_tabs.messages import MessagesTab
+from widgets.person_tabs.staff import StaffTab
+from widgets.person_tabs.subscriptions import SubscriptionsTab
 from widgets.search_panel import QueryRunner
 from widgets.services import UiServices
 
@@ -39,17 +55,12 @@ UNEXPECTED = "Något gick fel. Försök igen; fungerar det inte, kontakta suppor
 PHOTO_SIZE = (120, 160)
 
 
-def _internal_message_box(parent: QWidget, text: str) -> None:
-    QMessageBox.information(parent, "Internt meddelande", text)
-
-
 def _error_box(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.warning(parent, title, text)
 
 
 class PersonCardWidget(QWidget):
-    # Replaceable in tests: how the internal message and errors are shown.
-    internal_message_box = staticmethod(_internal_message_box)
+    # Replaceable in tests: how errors are shown.
     error_box = staticmethod(_error_box)
 
     loaded = Signal(object)   # the PersonCardData just shown
@@ -64,6 +75,9 @@ class PersonCardWidget(QWidget):
         self.reader = QueryRunner.for_core(services.core, self)
         self.writer = QueryRunner.for_core(services.core, self, latest_only=False)
         self.journal_allowed = CUSTOMER_JOURNAL in services.actor.rights
+
+        # -- the internal message, prominent on every tab ---------------------
+        self.internal_message = InternalMessageBanner(self)
 
         # -- header --------------------------------------------------------
         self.photo = QLabel(self)
@@ -111,6 +125,7 @@ class PersonCardWidget(QWidget):
         default_country = getattr(services.desk, "default_country", None) or "SE"
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
+        self.overview_tab = OverviewTab(self)
         self.basic_tab = BasicTab(self)
         self.address_tab = AddressTab(self, postal, default_country)
         self.marketing_tab = MarketingTab(self)
@@ -124,22 +139,27 @@ class PersonCardWidget(QWidget):
         self.subscriptions_tab = SubscriptionsTab(self)
         self.value_cards_tab = value_cards_tab(self)
         self.journal_tab = JournalTab(self) if self.journal_allowed else None
-        from widgets.visits_tab import VisitsTab  # issue 13
+        from widgets.person_tabs.visits import VisitsTab  # issue 13
 
         self.visits_tab = VisitsTab(self)
-        pages = [(self.basic_tab, "&Basuppgifter"), (self.address_tab, "&Adress/Fakturaadress"),
-                 (self.marketing_tab, "Mar&knad"), (self.messages_tab, "&Meddelanden"),
-                 (self.documents_tab, "&Dokument"), (self.bookings_tab, "B&okningar"),
-                 (self.purchases_tab, "&Tidigare köp"), (self.economy_tab, "&Ekonomi"),
-                 (self.invoices_tab, "&Fakturor"), (self.staff_tab, "&Personal"),
-                 (self.subscriptions_tab, "Abo&nnemang"), (self.value_cards_tab, "&Värdekort"),
-                 (self.visits_tab, "Be&sök")]
+        from widgets.autogiro_tab import AutogiroTab  # issue 17
+
+        self.autogiro_tab = AutogiroTab(self)
+        pages = [(self.overview_tab, "Översikt"), (self.basic_tab, "Basuppgifter"),
+                 (self.address_tab, "Adress/Fakturaadress"), (self.marketing_tab, "Marknad"),
+                 (self.messages_tab, "Meddelanden"), (self.documents_tab, "Dokument"),
+                 (self.bookings_tab, "Bokningar"), (self.purchases_tab, "Tidigare köp"),
+                 (self.economy_tab, "Ekonomi"), (self.invoices_tab, "Fakturor"), (self.staff_tab, "Personal"),
+                 (self.subscriptions_tab, "Abonnemang"), (self.value_cards_tab, "Värdekort"),
+                 (self.visits_tab, "Besök"), (self.autogiro_tab, "Autogiro")]
         if self.journal_tab is not None:
-            pages.append((self.journal_tab, "Kund&journal"))
+            pages.append((self.journal_tab, "Kundjournal"))
         for page, title_text in pages:
             self.tabs.addTab(page, title_text)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(self.internal_message)
         layout.addLayout(header)
         layout.addWidget(self.chips)
         layout.addWidget(self.tabs, 1)
@@ -147,13 +167,16 @@ class PersonCardWidget(QWidget):
 
     # -- public ------------------------------------------------------------
     def show_person(self, person_id: int, swiped_card: str | None = None) -> None:
-        """Load and show a person; another person's header and chips go at once, before the load returns."""
+        """Load and show a person; another person's card goes at once, before the load returns, and the
+        new one opens on Översikt."""
         if person_id != self.person_id:
             self.clear()
+            self.tabs.setCurrentWidget(self.overview_tab)
         self._load(person_id, swiped_card, opened=True)
 
     def clear(self) -> None:
-        """Show nobody: the header, the chips and the internal message of the previous customer go."""
+        """Show nobody: the previous customer's banner, header, chips and tab contents go (the tabs are
+        hidden until the next person's data is there, so no old chip or row can flash)."""
         self.person_id = None
         self.data = None
         for label in (self.name_label, self.personnummer_label, self.customer_number_label,
@@ -161,6 +184,10 @@ class PersonCardWidget(QWidget):
             label.clear()
         self._show_photo(None)
         self._replace_chips(QWidget(self))
+        self.internal_message.show_message("")
+        self.person_menu_button.hide()
+        self.overview_tab.clear()
+        self.tabs.hide()
 
     def reload(self) -> None:
         if self.person_id is not None:
@@ -215,7 +242,7 @@ class PersonCardWidget(QWidget):
         actor = self.services.actor
         self.writer.run(lambda: routine.execute(command, actor),
                         lambda _result: self._saved(form),
-                        lambda error: self._save_failed(form, error))
+                        lambda error: self.save_failed(form, error))
 
     def _saved(self, form) -> None:
         form.clear_error()
@@ -223,7 +250,7 @@ class PersonCardWidget(QWidget):
         if self.person_id is not None:
             self.services.bus.person_changed.emit(self.person_id)
 
-    def _save_failed(self, form, error: Exception) -> None:
+    def save_failed(self, form, error: Exception) -> None:
         if isinstance(error, UserError):
             form.show_error(error)
             return
@@ -232,14 +259,11 @@ class PersonCardWidget(QWidget):
 
     # -- loading -----------------------------------------------------------
     def _load(self, person_id: int, swiped_card: str | None, *, opened: bool) -> None:
-        core = self.services.core
-        include_journal = self.journal_allowed
-        viewer = self.services.actor.user_id
+        core, actor = self.services.core, self.services.actor
 
-        def query() -> PersonCardData:
+        def query() -> PersonCardData:  # the query decides what this actor may see (journal, documents)
             with core.sessions() as session:
-                return load_person_card(session, person_id, core.clock.today(), include_journal=include_journal,
-                                        viewer_user_id=viewer, swiped_card=swiped_card)
+                return load_person_card(session, actor, person_id, core.clock.today(), swiped_card=swiped_card)
 
         self.reader.run(query, partial(self._show, opened=opened), self._load_failed)
 
@@ -282,17 +306,18 @@ class PersonCardWidget(QWidget):
                          person_menu(data.person_menu, data.settings, self.services.core.till_enabled,
                                      self.services.actor.rights) + personal_data_menu(self.services.actor.rights),
                          self.target())
+        self.internal_message.show_message(data.internal_message)
         for index in range(self.tabs.count()):
             self.tabs.widget(index).load(data)
+        self.tabs.show()
         self.loaded.emit(data)
-        if opened and data.internal_message.strip():
-            self.internal_message_box(self, data.internal_message)
 
     def _replace_chips(self, chips: QWidget) -> None:
         old = self.chips
         self.chips = chips
         chips.setObjectName("deviations")
         self.layout().replaceWidget(old, chips)
+        old.hide()  # gone from the screen now, not when the event loop deletes it
         old.deleteLater()
 
     def _show_photo(self, jpeg: bytes | None) -> None:

@@ -65,10 +65,10 @@ class PersonLookupTab(QWidget):
             form.addRow(label, self.fields[key])
         layout.addLayout(form)
         # Every kind of new customer, prefilled alike (the organisation flow asks for the organisation first).
-        self.register_button = QPushButton("&Registrera som ny privatkund")
+        self.register_button = QPushButton("Registrera som ny pri&vatkund")
         self.register_button.clicked.connect(self.register)
         self.register_button.hide()
-        self.register_org_button = QPushButton("Registrera som ny or&ganisationskund")
+        self.register_org_button = QPushButton("Registrera som n&y organisationskund")
         self.register_org_button.setObjectName("register_org_button")
         self.register_org_button.clicked.connect(self.register_organisation)
         self.register_org_button.hide()

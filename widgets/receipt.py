@@ -1,25 +1,22 @@
-"""The till's receipt (kvitto) as a PDF, drawn by Qt: simple HTML in a QTextDocument onto a QPdfWriter.
+"""The till's receipt (kvitto): simple HTML in a QTextDocument, as a PDF (QPdfWriter) or on a printer.
 
 The page is 80 mm wide like a receipt-printer roll and exactly as long as the
 receipt, so it prints the same on a receipt printer and on A4 ("fit to page").
 The core never imports Qt: the till renders here and hands the bytes to the
-StoreReceipt routine.
+StoreReceipt routine; the printout is the same document (widgets/printing.py).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from html import escape
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
-
 from app.clock import STOCKHOLM
 from app.domain.money import format_sek
 from app.orders import METHOD_NAMES, OrderSummary
+from widgets.printing import PrintDocument, pdf_bytes
 
 PAGE_WIDTH_MM = 80.0
 MARGIN_MM = 4.0
-RESOLUTION = 300
 
 
 def vat_rate_text(basis_points: int) -> str:
@@ -91,36 +88,18 @@ def receipt_html(summary: OrderSummary, club_name: str, desk: str, paid_at: date
     return "".join(parts)
 
 
-def render_receipt_pdf(summary: OrderSummary, club_name: str, desk: str, paid_at: datetime, method: str,
-                       cashier: str, *, received_ore: int | None = None, change_ore: int | None = None,
-                       rounding_ore: int = 0, invoice_number: int | None = None, invoice_due_on=None) -> bytes:
-    """The receipt as PDF bytes. Needs a QGuiApplication (fonts)."""
-    document = QTextDocument()
-    font = QFont()
-    font.setPointSizeF(9)
-    document.setDefaultFont(font)
-    document.setDocumentMargin(0)
-    document.setHtml(receipt_html(summary, club_name, desk, paid_at, method, cashier, received_ore=received_ore,
-                                  change_ore=change_ore, rounding_ore=rounding_ore, invoice_number=invoice_number,
-                                  invoice_due_on=invoice_due_on))
+def receipt_document(summary: OrderSummary, club_name: str, desk: str, paid_at: datetime, method: str,
+                     cashier: str, *, received_ore: int | None = None, change_ore: int | None = None,
+                     rounding_ore: int = 0, invoice_number: int | None = None, invoice_due_on=None) -> PrintDocument:
+    """The receipt to print or store: the same document for the PDF and the printer."""
+    html = receipt_html(summary, club_name, desk, paid_at, method, cashier, received_ore=received_ore,
+                        change_ore=change_ore, rounding_ore=rounding_ore, invoice_number=invoice_number,
+                        invoice_due_on=invoice_due_on)
+    return PrintDocument(f"Kvitto {summary.order_number}", html, club_name, font_pt=9, margin_mm=MARGIN_MM,
+                         roll_width_mm=PAGE_WIDTH_MM)
 
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(RESOLUTION)
-    writer.setTitle(f"Kvitto {summary.order_number}")
-    writer.setCreator(club_name)
-    # Lay the text out at the writer's resolution, then make the page exactly as long as the text.
-    document.documentLayout().setPaintDevice(writer)
-    content_width_mm = PAGE_WIDTH_MM - 2 * MARGIN_MM
-    document.setTextWidth(content_width_mm / 25.4 * RESOLUTION)
-    height_mm = document.size().height() / RESOLUTION * 25.4 + 2 * MARGIN_MM + 1
-    writer.setPageSize(QPageSize(QSizeF(PAGE_WIDTH_MM, height_mm), QPageSize.Unit.Millimeter, "Kvitto",
-                                 QPageSize.SizeMatchPolicy.ExactMatch))
-    writer.setPageMargins(QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter)
-    painter = QPainter(writer)
-    document.drawContents(painter)
-    painter.end()
-    buffer.close()
-    return bytes(data.data())
+
+def render_receipt_pdf(summary: OrderSummary, club_name: str, desk: str, paid_at: datetime, method: str,
+                       cashier: str, **details) -> bytes:
+    """The receipt as PDF bytes. Needs a QGuiApplication (fonts)."""
+    return pdf_bytes(receipt_document(summary, club_name, desk, paid_at, method, cashier, **details))

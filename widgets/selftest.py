@@ -1,5 +1,5 @@
 """The Qt half of `reception --self-test`: a QApplication offscreen, Qt's Swedish translation, a widget
-drawn to a pixmap. Imported only by app/selftest.py."""
+drawn to a pixmap. Handed to app/selftest.py by reception/launcher.py."""
 from __future__ import annotations
 
 from PySide6 import __version__ as pyside_version

@@ -1,6 +1,6 @@
 """What every screen gets: the core, the logged-in user, desk devices and the message bus.
 
-Built once at the composition root (app.main / widgets.app) and handed to
+Built once at the composition root (widgets.app, started by reception.launcher) and handed to
 widgets and wizards through their constructors — no globals.
 """
 from __future__ import annotations

@@ -41,13 +41,11 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QBoxLayout, Q
 
 from app.errors import QueuedOffline, UserError
 from widgets.errors import show_user_error
+from widgets.field_messages import ERROR_STYLE, WARNING_STYLE, make_error_label, set_message  # noqa: F401
 from widgets.screen_fit import fit_to_screen
 from widgets.services import UiServices
 from widgets.tones import tone_style
 
-# The light-theme styles; labels take theirs from widgets.tones when made (a dark theme gets lighter tones).
-ERROR_STYLE = "color: #b00020;"
-WARNING_STYLE = "color: #8a5a00;"
 CANCEL_QUESTION = "Vill du avbryta? Det du har fyllt i sparas inte."
 
 
@@ -130,19 +128,6 @@ def takes_tab(widget: QWidget) -> bool:
     if widget.focusProxy() is not None:
         return False
     return isinstance(widget, QRadioButton) or bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
-
-
-def make_error_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setStyleSheet(tone_style("error"))
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def set_message(label: QLabel, text: str | None) -> None:
-    label.setText(text or "")
-    label.setVisible(bool(text))
 
 
 class ReceptionPage(QWizardPage):

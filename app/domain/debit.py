@@ -253,3 +253,16 @@ def catch_up_plan(
         return None
     plan = _plan_to(main, addons, expected_charged_through(main, today), None)
     return plan if plan.lines else None
+
+
+def next_debit(main: SubscriptionFacts, addons: Sequence[SubscriptionFacts]) -> DebitPlan | None:
+    """AG: what the next autogiro debit covers and costs — one debit interval from the first uncharged
+    day, add-ons to the same date, free (frozen) days excluded. None for kontant, and when nothing is
+    left to charge before a cancelled subscription's slutdatum. The person card's overview shows it."""
+    if main.kind != "AG":
+        return None
+    if main.end is not None and effective_charged_through(main) >= main.end:
+        return None
+    first, _ = _first_charge_day(main)
+    plan = _plan_to(main, addons, _target(main, first, 1), 1)
+    return plan if plan.lines else None

@@ -14,6 +14,7 @@ subscription that starts on the 31st does not drift to the 28th for ever).
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Literal
@@ -24,6 +25,7 @@ Unit = Literal["dagar", "månader"]
 UNITS: tuple[Unit, ...] = ("dagar", "månader")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure; the debit grids ask for the same few dates again and again
 def add_months(d: date, n: int) -> date:
     """``d`` moved ``n`` calendar months (``n`` may be negative), clamped to the month's last day."""
     index = d.year * 12 + (d.month - 1) + n

@@ -1,10 +1,10 @@
 """Reading and checking the CSV files an organisation sends with pre-orders (förbeställningar).
 
 Each row is `namn,personnummer,e-postadress` or `namn,födelsedatum,e-postadress`.
-The files are made in Excel or LibreOffice, so this module accepts what those
-programs really write: Windows-1252 (the default), UTF-8 with or without BOM,
-UTF-16 ("Unicode-text"), ',' ';' or tab as separator, quoted cells, an optional
-header row, blank rows (also Excel's ";;"), CRLF or LF. Nothing here touches the
+The files are made in Excel or LibreOffice; reading them (encodings, separators,
+quotes, blank rows, what is no CSV file) is app.domain.csv_file, shared with the
+import of the local person register. This module adds the optional header row and
+the checks of each row. Nothing here touches the
 database: the result is an `ImportPreview` that the import routine shows to the
 user and then writes (valid rows only) in one transaction.
 
@@ -13,61 +13,27 @@ sees them in a text editor (and, without a header, as row numbers in Excel).
 """
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import os
 import re
-import unicodedata
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from app.domain.csv_file import (  # noqa: F401 - the MSG_* and labels are this module's API too
+    DELIMITER_LABELS, ENCODING_LABELS, MAX_FILE_BYTES, MSG_DOCX, MSG_ODS, MSG_PDF, MSG_XLS, MSG_XLSX, MSG_ZIP, CsvShape,
+    binary_message, empty_message, has_line_break, read_csv_text, read_file_bytes, trim_trailing_empty)
 from app.domain.inputs import ascii_key, has_letter, is_email, text_problem
 from app.domain.personnummer import looks_like_personnummer, parse_personnummer
 from app.errors import ValidationError
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 EXPECTED_FIELDS = 3
-
-ENCODING_LABELS = {
-    "ascii": "ASCII",
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 med BOM",
-    "utf-16": "UTF-16 (Unicode-text)",
-    "cp1252": "Windows-1252",
-    "latin-1": "Latin-1 (ISO 8859-1)",
-}
-DELIMITER_LABELS = {";": "semikolon", ",": "komma", "\t": "tabb"}
 
 # --- messages -----------------------------------------------------------------------------
 
 _FIELDS_HINT = "namn, personnummer/födelsedatum, e-postadress"
-MSG_EMPTY = f"Filen är tom. Välj en CSV-fil med en rad per person: {_FIELDS_HINT}."
+MSG_EMPTY = empty_message(_FIELDS_HINT)
 MSG_HEADER_ONLY = "Filen innehåller bara en rubrikrad och inga personer."
-MSG_PDF = (
-    "Filen är en PDF, inte en CSV-fil. Öppna listan i Excel eller LibreOffice och "
-    "spara den som CSV."
-)
-MSG_XLSX = (
-    "Filen är en Excel-arbetsbok (.xlsx). Spara den som CSV i Excel: "
-    "Arkiv > Spara som > CSV (semikolonavgränsad)."
-)
-MSG_XLS = (
-    "Filen är en äldre Excel-arbetsbok (.xls). Spara den som CSV i Excel: "
-    "Arkiv > Spara som > CSV (semikolonavgränsad)."
-)
-MSG_ODS = (
-    "Filen är ett LibreOffice-kalkylark (.ods). Spara den som CSV i LibreOffice: "
-    "Arkiv > Spara som > Text CSV (.csv)."
-)
-MSG_DOCX = "Filen är ett Word-dokument (.docx), inte en CSV-fil."
-MSG_ZIP = "Filen är ett komprimerat arkiv (zip), inte en CSV-fil. Packa upp den först."
-MSG_BINARY = (
-    "Filen innehåller binära data och är ingen textfil. "
-    f"Välj en CSV-fil med en rad per person: {_FIELDS_HINT}."
-)
+MSG_BINARY = binary_message(_FIELDS_HINT)
 MSG_NO_ROWS = (
     f"Filen har ingen rad med tre fält ({_FIELDS_HINT}) åtskilda med komma eller "
     "semikolon. Kontrollera att det är rätt fil."
@@ -175,56 +141,23 @@ class ImportPreview:
 # --- entry points -------------------------------------------------------------------------
 
 
+SHAPE = CsvShape(EXPECTED_FIELDS, EXPECTED_FIELDS, _FIELDS_HINT)
+
+
 def read_preorder_file(path: str | os.PathLike[str], *, today: date,
                        max_bytes: int = MAX_FILE_BYTES) -> ImportPreview:
     """Read and check a pre-order file. Raises ValidationError for a file that cannot be used.
 
     The size is checked with stat() before reading, so a huge file is refused
-    without being loaded into memory.
+    without being loaded into memory (app.domain.csv_file, shared with the register import).
     """
-    name = os.path.basename(os.fspath(path))
-    try:
-        size = os.stat(path).st_size
-        if size > max_bytes:
-            raise ValidationError(
-                f"Filen är för stor ({_format_size(size)}). Största tillåtna storlek är "
-                f"{_format_size(max_bytes)}.",
-                field="fil",
-            )
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise ValidationError(f"Filen {name} finns inte.", field="fil") from None
-    except IsADirectoryError:
-        raise ValidationError(f"{name} är en mapp, inte en fil.", field="fil") from None
-    except PermissionError:
-        raise ValidationError(
-            f"Filen {name} kan inte läsas (behörighet saknas eller filen är öppen i ett "
-            "annat program).",
-            field="fil",
-        ) from None
-    except OSError as exc:
-        raise ValidationError(f"Filen {name} kan inte läsas: {exc.strerror}.", field="fil") from None
-    if len(data) > max_bytes:  # grew between stat() and read()
-        raise ValidationError(
-            f"Filen är för stor. Största tillåtna storlek är {_format_size(max_bytes)}.", field="fil"
-        )
-    return parse_preorder_csv(data, today)
+    return parse_preorder_csv(read_file_bytes(path, max_bytes), today)
 
 
 def parse_preorder_csv(data: bytes, today: date) -> ImportPreview:
     """Parse the bytes of a pre-order file and check every row. Pure; raises ValidationError."""
-    _reject_non_csv(data)
-    text, encoding = _decode(data)
-    if "\x00" in text:  # a NUL character in a file with a BOM: not text either
-        raise ValidationError(MSG_BINARY, field="fil")
-    text = unicodedata.normalize("NFC", text)
-
-    delimiter, records = _split_records(text)
-    records = [(line_no, fields) for line_no, fields in records if not _is_blank(fields)]
-    if not records:
-        raise ValidationError(MSG_EMPTY, field="fil")
-
+    csv_text = read_csv_text(data, SHAPE)
+    records = csv_text.records
     header_skipped = _is_header(records[0][1])
     if header_skipped:
         records = records[1:]
@@ -233,8 +166,8 @@ def parse_preorder_csv(data: bytes, today: date) -> ImportPreview:
     if not any(len(_trim_trailing_empty(fields)) == EXPECTED_FIELDS for _, fields in records):
         raise ValidationError(MSG_NO_ROWS, field="fil")
 
-    rows = [_parse_row(line_no, fields, delimiter, today) for line_no, fields in records]
-    return ImportPreview(_mark_duplicates(rows), encoding, delimiter, header_skipped)
+    rows = [_parse_row(line_no, fields, csv_text.delimiter, today) for line_no, fields in records]
+    return ImportPreview(_mark_duplicates(rows), csv_text.encoding, csv_text.delimiter, header_skipped)
 
 
 def row_key(row: PreviewRow) -> str:
@@ -273,132 +206,8 @@ def apply_existing_open(preview: ImportPreview, existing: Iterable[str]) -> Impo
     return replace(preview, rows=rows)
 
 
-# --- file level ---------------------------------------------------------------------------
-
-
-def _reject_non_csv(data: bytes) -> None:
-    if not data:
-        raise ValidationError(MSG_EMPTY, field="fil")
-    if data.startswith(b"%PDF"):
-        raise ValidationError(MSG_PDF, field="fil")
-    if data.startswith(b"PK\x03\x04"):
-        raise ValidationError(_zip_message(data), field="fil")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ValidationError(MSG_XLS, field="fil")
-
-
-def _zip_message(data: bytes) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            mimetype = archive.read("mimetype") if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return MSG_XLSX  # a damaged or truncated workbook is the likely case
-    if any(n.startswith("xl/") for n in names):
-        return MSG_XLSX
-    if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
-        return MSG_ODS
-    if any(n.startswith("word/") for n in names):
-        return MSG_DOCX
-    return MSG_ZIP
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """Decode by BOM, else strict UTF-8, else Windows-1252 (the Windows default)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return _decode_declared(data[len(codecs.BOM_UTF8):], "utf-8", "utf-8-sig")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode_declared(data, "utf-16", "utf-16")
-    if b"\x00" in data:
-        raise ValidationError(MSG_BINARY, field="fil")
-    if data.isascii():
-        return data.decode("ascii"), "ascii"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        # 0x81, 0x8D, 0x8F, 0x90 and 0x9D are unassigned in Windows-1252.
-        return data.decode("latin-1"), "latin-1"
-
-
-def _decode_declared(data: bytes, codec: str, name: str) -> tuple[str, str]:
-    try:
-        return data.decode(codec), name
-    except UnicodeDecodeError:
-        raise ValidationError(
-            f"Filen är märkt som {ENCODING_LABELS[name]} men innehåller tecken som inte går "
-            "att läsa. Spara den som CSV igen.",
-            field="fil",
-        ) from None
-
-
-def _split_records(text: str) -> tuple[str, list[tuple[int, list[str]]]]:
-    """Choose the delimiter and split into (first physical line number, fields) records."""
-    first_line_end = re.search(r"\r\n|\r|\n", text)
-    first_line = text[: first_line_end.start()] if first_line_end else text
-    directive = re.fullmatch(r"\s*sep=(.)\s*", first_line, re.IGNORECASE)
-    if directive and directive.group(1) in DELIMITER_LABELS:
-        # Excel's "sep=;" line names the delimiter; it is not a data row.
-        delimiter = directive.group(1)
-        records = [(n, f) for n, f in _read_records(text, delimiter) if n > 1]
-        return delimiter, records
-    delimiter = _sniff_delimiter(text)
-    return delimiter, _read_records(text, delimiter)
-
-
-_SNIFF_RECORDS = 1000
-
-
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter that gives three fields on most rows (csv.Sniffer fails on short files)."""
-    best, best_score = ";", (-1, -1)
-    for delimiter in DELIMITER_LABELS:  # ';' wins a tie: Swedish Excel's default
-        exact = at_least = 0
-        for _, fields in _read_records(text, delimiter, limit=_SNIFF_RECORDS):
-            if _is_blank(fields):
-                continue
-            count = len(_trim_trailing_empty(fields))
-            exact += count == EXPECTED_FIELDS
-            at_least += count >= EXPECTED_FIELDS
-        if (exact, at_least) > best_score:
-            best, best_score = delimiter, (exact, at_least)
-    return best
-
-
-def _read_records(text: str, delimiter: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
-    # newline="" splits lines on \r\n, \r and \n only and keeps line breaks inside quotes.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
-                        doublequote=True, skipinitialspace=True, strict=False)
-    records: list[tuple[int, list[str]]] = []
-    previous_line = 0
-    try:
-        for fields in reader:
-            records.append((previous_line + 1, fields))
-            previous_line = reader.line_num
-            if limit is not None and len(records) >= limit:
-                break
-    except csv.Error:
-        raise ValidationError(
-            f"Filen kan inte läsas från rad {previous_line + 1}: ett citattecken (\") avslutas "
-            "aldrig, så resten av filen blir en enda cell. Rätta raden och försök igen.",
-            field="fil",
-        ) from None
-    return records
-
-
-def _is_blank(fields: list[str]) -> bool:
-    return all(not f.strip() for f in fields)
-
-
 def _trim_trailing_empty(fields: list[str]) -> list[str]:
-    """Drop empty cells after the third: Excel writes 'a;b;c;' when a column further right was used."""
-    end = len(fields)
-    while end > EXPECTED_FIELDS and not fields[end - 1].strip():
-        end -= 1
-    return fields[:end]
+    return trim_trailing_empty(fields, EXPECTED_FIELDS)
 
 
 _HEADER_WORDS = (
@@ -424,7 +233,7 @@ def _is_header(fields: list[str]) -> bool:
 
 def _parse_row(line_no: int, fields: list[str], delimiter: str, today: date) -> PreviewRow:
     trimmed = _trim_trailing_empty(fields)
-    if any("\n" in f or "\r" in f for f in trimmed):
+    if has_line_break(trimmed):
         return PreviewRow(line_no, fields, "", None, None, None, [ERR_LINE_BREAK])
     if len(trimmed) != EXPECTED_FIELDS:
         return PreviewRow(line_no, fields, "", None, None, None,
@@ -572,13 +381,3 @@ def _matches_existing(row: PreviewRow, keys: set[str]) -> bool:
     if row.personnummer:
         return row.personnummer in keys or birth in keys
     return birth in keys or _PNR_BIRTH_PREFIX + birth in keys
-
-
-def _format_size(size: int) -> str:
-    """Bytes as the user's file manager would show them: '200 MB', '3,5 kB'."""
-    value, unit = size / (1024 * 1024), "MB"
-    if value < 1:
-        value, unit = size / 1024, "kB"
-    if value >= 10 or value == int(value):
-        return f"{value:.0f} {unit}"
-    return f"{value:.1f} {unit}".replace(".", ",")

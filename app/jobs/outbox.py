@@ -1,4 +1,4 @@
-"""The outbox worker: sends queued e-mail (SMTP) and SMS (a provider interface), retrying failures.
+"""The outbox worker: sends queued e-mail (SMTP) and SMS (an HTTP provider, app.jobs.sms), retrying failures.
 
 Routines only ever INSERT into the `outbox` table inside their own transaction,
 so a message is queued exactly when the routine commits and nothing is lost
@@ -147,3 +147,14 @@ def send_due(core: Core, *, email: Transport | None, sms: Transport | None, limi
                 status="skickad", sent_at=core.clock.now(), last_error=None))
         report.sent += 1
     return report
+
+
+def send_queued(core: Core) -> tuple[OutboxReport, str | None]:
+    """One run of the desk's outbox timer: send what this desk can (e-mail with the SMTP settings, SMS
+    with the SMS provider's, each with this PC's keyring password), then say what the status bar
+    shows about SMS (app.jobs.sms.sms_notice: none set, no password here, or the last refusal)."""
+    from app.jobs.sms import sms_from_settings, sms_notice
+
+    email, sms = smtp_from_settings(core), sms_from_settings(core)
+    report = send_due(core, email=email, sms=sms) if email is not None or sms is not None else OutboxReport()
+    return report, sms_notice(core, sms)

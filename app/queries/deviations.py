@@ -38,6 +38,9 @@ Definitions (Decision where the SPEC leaves room):
 * **ag_medgivande_avvisat**: the person's latest mandate is rejected and there
   is no current one.
 * **medgivande_hos_bgc**: the current mandate is at Bankgirot.
+* **ag_dragning_misslyckad**: an autogiro debit this person pays that Bankgirot reported failed (no
+  funds, stopped) or rejected, whose invoice is still unpaid: "Autogirodragning misslyckades
+  2027-01-27". Paying the invoice at the desk (Fakturor > Betala) ends it (issue 17, app/autogiro).
 """
 from __future__ import annotations
 
@@ -45,13 +48,13 @@ import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.routines.invoices import INVOICE_PAYMENT_ROUTINE
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.money import format_sek
 from app.domain.subscriptions import Freeze as FreezeFacts
 from app.domain.subscriptions import SubscriptionFacts, is_lagging
+from app.orders import INVOICE_PAYMENT_ROUTINE
 
 CURRENT_MANDATE = ("ny", "hos_bgc", "aktivt")
 # Subscriptions that still run (an "uppsagt" one runs until its slutdatum).
@@ -157,6 +160,7 @@ class DeviationFacts:
     mandates: tuple[MandateFacts, ...]                     # of this person and of every other payer
     swiped_card_blocked: bool = False
     warning_days: int = 30
+    failed_debits: tuple[date, ...] = ()                   # debit dates of failed autogiro debits still unpaid
 
 
 def deviation_types(session: Session) -> dict[str, DeviationType]:
@@ -236,12 +240,22 @@ def load_deviation_facts(session: Session, person_id: int, today: date, *, swipe
     mandates = tuple(MandateFacts(m.id, m.person_id, m.status) for m in session.execute(
         select(AutogiroMandate.id, AutogiroMandate.person_id, AutogiroMandate.status)
         .where(AutogiroMandate.person_id.in_(payer_ids))))
+    failed = tuple(session.scalars(failed_debits_statement(person_id)))
     return DeviationFacts(
         person_id=person_id, customer_type=person.customer_type, price_guarantee_until=person.price_guarantee_until,
         internal_message=person.internal_message or "", has_photo=has_photo, active_cards=cards.get("aktivt", 0),
         blocked_cards=cards.get("sparrat", 0), unpaid_invoices_ore=int(unpaid), open_orders_ore=int(open_row[1]),
         open_orders=int(open_row[0]), subscriptions=subs, mandates=mandates, swiped_card_blocked=swiped_blocked,
-        warning_days=warning_days)
+        warning_days=warning_days, failed_debits=failed)
+
+
+def failed_debits_statement(person_id):
+    """Debit dates of this payer's failed or rejected autogiro debits whose invoice is still unpaid."""
+    from db.models import AutogiroDebit, Invoice
+
+    return (select(AutogiroDebit.debit_date).join(Invoice, Invoice.id == AutogiroDebit.invoice_id)
+            .where(AutogiroDebit.payer_id == person_id, AutogiroDebit.status.in_(("misslyckad", "avvisad")),
+                   Invoice.status == "obetald").order_by(AutogiroDebit.debit_date))
 
 
 def load_deviations(session: Session, person_id: int, today: date, *, swiped_card: str | None = None
@@ -311,6 +325,8 @@ def evaluate(facts: DeviationFacts, types: dict[str, DeviationType], today: date
             person.append(make("kundtyp_gar_ut", f"Kundtypen {type_name} gäller t.o.m. {_iso(guarantee)}"))
     if facts.internal_message.strip():
         person.append(make("internt_meddelande", "Internt meddelande finns"))
+    for day in sorted(set(facts.failed_debits)):
+        person.append(make("ag_dragning_misslyckad", f"Autogirodragning misslyckades {_iso(day)}"))
 
     subscriptions: dict[int, tuple[Deviation, ...]] = {}
     for sub in facts.subscriptions:

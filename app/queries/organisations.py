@@ -7,6 +7,14 @@ objects, so widgets can keep them and worker threads can hand them over.
 
 Pre-order statuses (stored codes → Swedish UI words): oppen "Öppen",
 utnyttjad "Utnyttjad", utgangen "Utgången", borttagen "Borttagen".
+
+Rights (docs/decisions/rights-in-queries.md): the reads that exist to administer organisations and
+pre-orders take the actor and require the right Organisationer (`list_preorders`,
+`products_on_org_price_list`, `open_preorder_keys`, `price_lists`, `account_manager_choices`).
+`load_organisation_card` is a desk read for everyone, but leaves the pre-order rows (names,
+personnummer, e-mail of people who may not be customers) out for an actor without the right.
+The routines in app/routines/organisations.py check Organisationer before they validate and use the
+unchecked `_price_list_products` / `_open_preorder_keys` below; nothing else may.
 """
 from __future__ import annotations
 
@@ -16,11 +24,13 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.context import Actor
 from app.domain.inputs import ascii_key, searchable
 from app.domain.preorder_csv import person_keys
 from app.domain.text import fold
 from app.errors import NotFound
 from app.queries.catalog import OrganisationRow, search_organisations
+from app.rights import ORGANISATIONS, can, require
 
 __all__ = [
     "OrganisationRow", "search_organisations", "OrganisationCard", "PreOrderListRow", "ProductChoice", "Choice",
@@ -76,7 +86,8 @@ class OrganisationCard:
     account_manager_id: int | None
     account_manager_name: str | None
     open_preorders_count: int
-    open_preorders: tuple[PreOrderListRow, ...]   # at most CARD_PREORDER_LIMIT, by name
+    open_preorders: tuple[PreOrderListRow, ...] | None   # at most CARD_PREORDER_LIMIT, by name;
+                                                          # None without the right Organisationer
 
 
 @dataclass(frozen=True)
@@ -124,30 +135,35 @@ def _organisation(session: Session, org_id: int):
     return org
 
 
-def load_organisation_card(session: Session, org_id: int) -> OrganisationCard:
-    """What the organisation card shows: number, price list, pre-order use, account manager, open pre-orders."""
+def load_organisation_card(session: Session, actor: Actor, org_id: int) -> OrganisationCard:
+    """What the organisation card shows: number, price list, pre-order use, account manager, open pre-orders
+    (the rows only for an actor with the right Organisationer; the count for everyone)."""
     from db.models import PreOrder
 
     org = _organisation(session, org_id)
     is_open = (PreOrder.organisation_id == org_id) & (PreOrder.status == "oppen")
     count = session.scalar(select(func.count()).select_from(PreOrder).where(is_open)) or 0
-    rows = _rows(session, _preorder_query().where(is_open).order_by(PreOrder.name, PreOrder.id)
-                 .limit(CARD_PREORDER_LIMIT))
+    rows = None
+    if can(actor, ORGANISATIONS):
+        rows = tuple(_rows(session, _preorder_query().where(is_open).order_by(PreOrder.name, PreOrder.id)
+                           .limit(CARD_PREORDER_LIMIT)))
     manager = org.account_manager
     return OrganisationCard(org.id, org.name, org.org_number, org.price_list_id,
                             org.price_list.name if org.price_list else None, org.uses_preorders,
                             manager.id if manager else None, manager.full_name if manager else None,
-                            count, tuple(rows))
+                            count, rows)
 
 
-def list_preorders(session: Session, org_id: int, status: str | None = None, text: str = "") -> list[PreOrderListRow]:
+def list_preorders(session: Session, actor: Actor, org_id: int, status: str | None = None,
+                   text: str = "") -> list[PreOrderListRow]:
     """The organisation's pre-orders, optionally of one status, filtered by name, number, date or e-mail.
 
     The text matches case- and accent-insensitively inside the name or e-mail, or as
-    digits inside the personnummer / birth date.
+    digits inside the personnummer / birth date. Requires the right Organisationer.
     """
     from db.models import PreOrder
 
+    require(actor, ORGANISATIONS)
     _organisation(session, org_id)
     query = _preorder_query().where(PreOrder.organisation_id == org_id)
     if status is not None:
@@ -173,12 +189,18 @@ def preorder_matches(row: PreOrderListRow, text: str) -> bool:
     return digits in (row.personnummer or "") or digits in birth
 
 
-def products_on_org_price_list(session: Session, org_id: int) -> list[ProductChoice]:
+def products_on_org_price_list(session: Session, actor: Actor, org_id: int) -> list[ProductChoice]:
     """Products a pre-order may be for: active main subscriptions on the organisation's price list.
 
     Empty when the organisation has no price list. AddPreOrder and ImportPreOrders
-    accept exactly these products.
+    accept exactly these products. Requires the right Organisationer.
     """
+    require(actor, ORGANISATIONS)
+    return _price_list_products(session, org_id)
+
+
+def _price_list_products(session: Session, org_id: int) -> list[ProductChoice]:
+    """products_on_org_price_list without the right check: only for routines, which checked it already."""
     from db.models import PriceListItem, Product
 
     org = _organisation(session, org_id)
@@ -192,22 +214,32 @@ def products_on_org_price_list(session: Session, org_id: int) -> list[ProductCho
     return [ProductChoice(*row) for row in session.execute(query)]
 
 
-def price_lists(session: Session) -> list[Choice]:
+def price_lists(session: Session, actor: Actor) -> list[Choice]:
+    """The price lists an organisation may get (Ekonomi). Requires the right Organisationer."""
     from db.models import PriceList
 
+    require(actor, ORGANISATIONS)
     return [Choice(*row) for row in session.execute(select(PriceList.id, PriceList.name).order_by(PriceList.name))]
 
 
-def account_manager_choices(session: Session) -> list[Choice]:
-    """Active users, by name: who can be an organisation's kundansvarig."""
+def account_manager_choices(session: Session, actor: Actor) -> list[Choice]:
+    """Active users, by name: who can be an organisation's kundansvarig. Requires the right Organisationer."""
     from db.models import User
 
+    require(actor, ORGANISATIONS)
     query = select(User.id, User.full_name).where(User.active.is_(True)).order_by(User.full_name, User.id)
     return [Choice(*row) for row in session.execute(query)]
 
 
-def open_preorder_keys(session: Session, org_id: int, product_id: int) -> set[str]:
-    """Person keys (`person_keys`) of the open pre-orders for this product at this organisation."""
+def open_preorder_keys(session: Session, actor: Actor, org_id: int, product_id: int) -> set[str]:
+    """Person keys (`person_keys`) of the open pre-orders for this product at this organisation.
+    Requires the right Organisationer."""
+    require(actor, ORGANISATIONS)
+    return _open_preorder_keys(session, org_id, product_id)
+
+
+def _open_preorder_keys(session: Session, org_id: int, product_id: int) -> set[str]:
+    """open_preorder_keys without the right check: only for routines, which checked it already."""
     from db.models import PreOrder
 
     query = select(PreOrder.personnummer, PreOrder.birth_date, PreOrder.name).where(

@@ -5,20 +5,26 @@
 card at once even at a million persons on a shared PostgreSQL server. It returns
 frozen dataclasses only; the widget never sees ORM objects. The deviations
 (app/queries/deviations.py) and the facts the action menus need (app/menus.py)
-are computed from the same rows.
+are computed from the same rows. What the actor may see (the Kundjournal, private documents) is
+decided here from the actor's rights, not by a flag the caller passes
+(docs/decisions/rights-in-queries.md).
 """
 from __future__ import annotations
 
 import functools
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.context import Actor
+from app.domain.debit import next_debit
 from app.domain.eligibility import OPEN_ENDED, may_start_registration
+from app.domain.subscriptions import Freeze as DomainFreeze
+from app.domain.subscriptions import SubscriptionFacts
 from app.errors import NotFound
 from app.menus import MandateMenuFacts, PersonMenuFacts, SubscriptionMenuFacts, freeze_state
 from app.queries.deviations import (
@@ -33,6 +39,7 @@ from app.queries.deviations import (
     subscription_end,
 )
 from app.queries.search import CUSTOMER_TYPE_NAMES, format_personnummer
+from app.rights import CUSTOMER_JOURNAL, can
 from app.routines.person_data import AddressData
 from app.settings import OPTIONS, BusinessSettings
 
@@ -232,10 +239,52 @@ class SubscriptionRow:
     deviations: tuple = ()                 # app.queries.deviations.Deviation
     addons: tuple["SubscriptionRow", ...] = ()
     menu: SubscriptionMenuFacts | None = None
+    next_debit_on: date | None = None      # AG main subscription: first day the next debit covers
+    next_debit_ore: int | None = None      # ... and what it costs, add-ons included (app.domain.debit.next_debit)
 
     @property
     def status_name(self) -> str:
         return STATUS_NAMES.get(self.status, self.status)
+
+    @property
+    def running(self) -> bool:
+        """Runs, is coming, frozen, or cancelled but not yet ended (what the overview lists)."""
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def state_text(self) -> str:
+        """The state as the desk says it, from the saved rows: a thaw or a freeze that is only
+        planned says so with its date ("Upptining planerad …", "Frysning planerad …")."""
+        parts = []
+        if self.status == "kommande":
+            parts.append(f"Startar {_iso(self.start_date)}")
+        elif self.status == "uppsagt":
+            parts.append(f"Uppsagt, slutar {_iso(self.end_date)}" if self.end_date else "Uppsagt")
+        period = self.freeze_period
+        if self.freeze == "pagaende" and period is not None:
+            parts.append(f"Fryst {_iso(period[0])} – {_iso(period[1])} · "
+                         f"Upptining planerad {_iso(period[1] + timedelta(days=1))}")
+        elif self.freeze == "framtida" and period is not None:
+            parts.append(f"Frysning planerad {_iso(period[0])} – {_iso(period[1])}")
+        return " · ".join(parts) or ("Löper" if self.status in RUNNING_STATUSES else self.status_name)
+
+
+RUNNING_STATUSES = ("kommande", "aktivt", "fryst", "framtida_frysning", "uppsagt")
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value is not None else "–"
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """The person's latest check-in (the verdict of the latest swipe), from the visits table."""
+
+    at: datetime
+    verdict: str           # valkommen / nekad / inslappt
+    reason_text: str | None
+    desk: str
+    method: str            # kort / manuell
 
 
 @dataclass(frozen=True)
@@ -246,6 +295,29 @@ class ValueCardRow:
     clips_left: int
     valid_to: date | None
     bought_on: date
+
+
+@dataclass(frozen=True)
+class AutogiroDebitRow:
+    """One autogiro debit requested from Bankgirot (issue 17) and its outcome, for Ekonomi."""
+
+    id: int
+    debit_date: date
+    period_to: date
+    amount_ore: int
+    status: str                    # skickad / betald / misslyckad / avvisad / makulerad
+    result_text: str
+    invoice_number: int | None
+
+
+@dataclass(frozen=True)
+class MandateEventRow:
+    """The mandate's history with Bankgirot: skickad, godkänd, avvisad (with the reason), makulerad."""
+
+    mandate_id: int
+    at: datetime
+    event: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -268,11 +340,14 @@ class PersonCardData:
     subscriptions: tuple[SubscriptionRow, ...]      # own main subscriptions, add-ons nested
     paid_for_others: tuple[SubscriptionRow, ...]    # subscriptions of others this person pays for
     value_cards: tuple[ValueCardRow, ...]
-    journal: tuple[NoteRow, ...] | None             # None unless asked for (right Kundjournal)
+    journal: tuple[NoteRow, ...] | None             # None unless the actor has the right Kundjournal
     deviations: PersonDeviations
     person_menu: PersonMenuFacts
     mandate_menu: MandateMenuFacts | None
     settings: BusinessSettings
+    latest_visit: VisitRow | None = None
+    autogiro_debits: tuple[AutogiroDebitRow, ...] = ()    # newest first
+    mandate_history: tuple[MandateEventRow, ...] = ()     # of the person's own mandates, newest first
 
     @property
     def current_card(self) -> CardRow | None:
@@ -315,15 +390,14 @@ def _user_name(user_id_column):
     return select(User.full_name).where(User.id == user_id_column).scalar_subquery()
 
 
-def load_document_content(session: Session, person_id: int, document_id: int,
-                          viewer_user_id: int | None) -> tuple[str, bytes]:
+def load_document_content(session: Session, actor: Actor, person_id: int, document_id: int) -> tuple[str, bytes]:
     """(filename, bytes) of one of the person's documents, with the card's visibility rule:
-    a document marked "Endast synlig för ansvarig" is only given to its creator."""
+    a document marked "Endast synlig för ansvarig" is only given to its creator (the actor)."""
     from db.models import Document
 
     row = session.execute(select(Document.filename, Document.content).where(
         Document.id == document_id, Document.person_id == person_id,
-        or_(Document.only_owner_visible.is_(False), Document.created_by == viewer_user_id))).first()
+        or_(Document.only_owner_visible.is_(False), Document.created_by == actor.user_id))).first()
     if row is None:
         raise NotFound("Dokumentet finns inte längre. Ladda om personkortet.")
     return row.filename, bytes(row.content)
@@ -360,7 +434,7 @@ def _address(row, prefix: str) -> AddressData | None:
 _SLOTS = (("i", 5), ("t", 5), ("d", 2), ("ts", 2), ("b", 3))
 
 (_CARD, _NOTE, _DOCUMENT, _BOOKING, _ORDER_LINE, _INVOICE, _VALUE_CARD, _MANDATE, _LIST_PRODUCT,
- _DEVIATION_TYPE, _SETTING) = range(1, 12)
+ _DEVIATION_TYPE, _SETTING, _VISIT, _AG_DEBIT, _MANDATE_EVENT) = range(1, 15)
 
 
 def _slot_types():
@@ -440,8 +514,9 @@ def _subscriptions_statement():
 def _lists_statement():
     from sqlalchemy import bindparam, union_all
 
-    from db.models import (AutogiroMandate, Booking, Card, Document, Invoice, Note, Order, OrderLine,
-                           PriceListItem, Product, Setting, Subscription, ValueCard)
+    from db.models import (AutogiroDebit, AutogiroMandate, AutogiroMandateEvent, Booking, Card, Document, Invoice,
+                           Note, Order, OrderLine, PriceListItem, Product, Setting, Subscription, ValueCard,
+                           Visit)
     from db.models import DeviationType as DeviationTypeRow
 
     person_id = bindparam("person_id")
@@ -450,6 +525,10 @@ def _lists_statement():
     bookings = (select(Booking.id, Booking.activity, Booking.starts_at, Booking.price_ore, Booking.debited)
                 .where(Booking.person_id == person_id).order_by(Booking.starts_at.desc()).limit(MAX_BOOKINGS)
                 .subquery("newest_bookings"))
+    # The latest check-in (one entry of ix_visits_person_at, read backwards): the overview's verdict.
+    latest_visit = (select(Visit.at, Visit.verdict, Visit.reason_text, Visit.desk, Visit.method)
+                    .where(Visit.person_id == person_id).order_by(Visit.at.desc(), Visit.id.desc()).limit(1)
+                    .subquery("latest_visit"))
     mandate_columns = {"i": (AutogiroMandate.id, AutogiroMandate.person_id),
                        "t": (AutogiroMandate.holder_name, AutogiroMandate.clearing, AutogiroMandate.account_number,
                              AutogiroMandate.bank_name, AutogiroMandate.status)}
@@ -495,13 +574,27 @@ def _lists_statement():
         _tagged(_DEVIATION_TYPE, {"t": (DeviationTypeRow.code, DeviationTypeRow.name, DeviationTypeRow.scope,
                                         DeviationTypeRow.severity)}),
         _tagged(_SETTING, {"t": (Setting.key, Setting.value)}),
+        _tagged(_VISIT, {"t": (latest_visit.c.verdict, latest_visit.c.reason_text, latest_visit.c.desk,
+                               latest_visit.c.method), "ts": (latest_visit.c.at,)}),
+        # Autogiro debits this person pays, with the invoice's number and status (issue 17).
+        _tagged(_AG_DEBIT, {"i": (AutogiroDebit.id, AutogiroDebit.amount_ore, Invoice.invoice_number),
+                            "t": (AutogiroDebit.status, AutogiroDebit.result_text, Invoice.status),
+                            "d": (AutogiroDebit.debit_date, AutogiroDebit.period_to)}, AutogiroDebit)
+        .outerjoin(Invoice, Invoice.id == AutogiroDebit.invoice_id).where(AutogiroDebit.payer_id == person_id),
+        _tagged(_MANDATE_EVENT, {"i": (AutogiroMandateEvent.id, AutogiroMandateEvent.mandate_id),
+                                 "t": (AutogiroMandateEvent.event, AutogiroMandateEvent.text),
+                                 "ts": (AutogiroMandateEvent.at,)}, AutogiroMandateEvent)
+        .join(AutogiroMandate, AutogiroMandate.id == AutogiroMandateEvent.mandate_id)
+        .where(AutogiroMandate.person_id == person_id),
     )
 
 
-def load_person_card(session: Session, person_id: int, today: date, *, include_journal: bool = False,
-                     viewer_user_id: int | None = None, swiped_card: str | None = None) -> PersonCardData:
-    """Everything the person card shows. Documents marked "Endast synlig för ansvarig" are only
-    included for their creator (`viewer_user_id`); the journal only with `include_journal`."""
+def load_person_card(session: Session, actor: Actor, person_id: int, today: date, *,
+                     swiped_card: str | None = None) -> PersonCardData:
+    """Everything the person card shows, as the actor may see it: the Kundjournal only for an actor
+    with the right Kundjournal (else `journal` is None and no journal row is read), documents marked
+    "Endast synlig för ansvarig" only for their creator. The caller cannot widen either."""
+    include_journal = can(actor, CUSTOMER_JOURNAL)
     session.flush()  # the statements below run on the connection, without the ORM's autoflush
     conn = session.connection()
     p = conn.execute(_person_statement(), {"person_id": person_id}).first()
@@ -512,9 +605,9 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
                        p.pensioner_subtype, p.price_guarantee_until, p.organisation_name, p.protected_identity)
     photo = p.photo
     online_waiting = bool(p.online_waiting)
-    lists: dict[int, list] = {tag: [] for tag in range(_CARD, _SETTING + 1)}
+    lists: dict[int, list] = {tag: [] for tag in range(_CARD, _MANDATE_EVENT + 1)}
     for r in conn.execute(_lists_statement(), {
-            "person_id": person_id, "viewer_user_id": viewer_user_id,
+            "person_id": person_id, "viewer_user_id": actor.user_id,
             "note_kinds": ["anteckning", "journal"] if include_journal else ["anteckning"]}):
         lists[r.tag].append(r)
     settings = settings_from_rows((r.t0, r.t1) for r in lists[_SETTING])
@@ -576,16 +669,36 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
     active_cards = sum(1 for c in cards if c.status == "aktivt")
     swiped_blocked = bool(swiped_card) and any(c.card_number == swiped_card for c in cards) and not any(
         c.card_number == swiped_card and c.status == "aktivt" for c in cards)
+    ag_debits = tuple(AutogiroDebitRow(r.i0, r.d0, r.d1, r.i1, r.t0, r.t1 or "", r.i2)
+                      for r in sorted(lists[_AG_DEBIT], key=lambda r: (r.d0, r.i0), reverse=True))
+    failed_debits = tuple(r.d0 for r in lists[_AG_DEBIT] if r.t0 in ("misslyckad", "avvisad") and r.t2 == "obetald")
+    mandate_history = tuple(MandateEventRow(r.i1, r.ts0, r.t0, r.t1 or "")
+                            for r in sorted(lists[_MANDATE_EVENT], key=lambda r: (r.ts0, r.i0), reverse=True))
     facts = DeviationFacts(
         person_id=person_id, customer_type=p.customer_type, price_guarantee_until=p.price_guarantee_until,
         internal_message=p.internal_message or "", has_photo=photo is not None, active_cards=active_cards,
         blocked_cards=len(cards) - active_cards, unpaid_invoices_ore=unpaid,
         open_orders_ore=sum(o.total_ore for o in open_debt), open_orders=len(open_debt),
         subscriptions=sub_facts, mandates=mandates, swiped_card_blocked=swiped_blocked,
-        warning_days=settings.type_expiry_warning_days)
+        warning_days=settings.type_expiry_warning_days, failed_debits=failed_debits)
     deviations = evaluate(facts, types, today)
 
     # ---- subscriptions with add-ons nested and menu facts ------------------------------
+    def facts_of(s) -> SubscriptionFacts:
+        return SubscriptionFacts(
+            key=str(s.id), kind=s.payment, price_ore=s.price_ore, interval_months=max(1, s.interval_months or 1),
+            start=s.start_date, charged_through=s.charged_through, binding_end=s.binding_end, end=s.end_date,
+            notice_months=s.notice_months or 0, credit_days=s.credit_days or 0,
+            freezes=tuple(sorted((DomainFreeze(a, b, c) for a, b, c in freezes.get(s.id, ())),
+                                 key=lambda f: f.start)))
+
+    def upcoming_debit(s, addons) -> tuple[date | None, int | None]:
+        if s.parent_id is not None or s.payment != "AG" or s.status not in RUNNING_STATUSES:
+            return None, None
+        live = [a for a in addons if a.status != "avslutat" and a.payment in ("AG", "kontant")]
+        plan = next_debit(facts_of(s), [facts_of(a) for a in live])
+        return (plan.lines[0].period_from, plan.total_ore) if plan is not None else (None, None)
+
     def build(s, addons=()) -> SubscriptionRow:
         spans = [(a, b) for a, b, _ in freezes.get(s.id, ())]
         state = freeze_state(spans, today)
@@ -601,12 +714,14 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
                 cheaper_exists=any(price < s.price_ore for price in same_kind),
                 transfer_allowed=bool(s.transfer_allowed), other_payer=s.payer_id != s.user_id,
                 chargeable=chargeable)
+        debit_on, debit_ore = upcoming_debit(s, children.get(s.id, ()))
         return SubscriptionRow(
             id=s.id, product_id=s.product_id, product_name=s.product_name, payment=s.payment or "", status=s.status,
             start_date=s.start_date, binding_end=s.binding_end, charged_through=s.charged_through,
             end_date=s.end_date, price_ore=s.price_ore, user_id=s.user_id, user_name=s.user_name,
             payer_id=s.payer_id, payer_name=s.payer_name, freeze=state, freeze_period=period,
-            deviations=deviations.subscriptions.get(s.id, ()), addons=tuple(addons), menu=menu)
+            deviations=deviations.subscriptions.get(s.id, ()), addons=tuple(addons), menu=menu,
+            next_debit_on=debit_on, next_debit_ore=debit_ore)
 
     children: dict[int, list] = {}
     for s in sub_rows:
@@ -657,4 +772,6 @@ def load_person_card(session: Session, person_id: int, today: date, *, include_j
         subscriptions=own + orphans, paid_for_others=others, value_cards=value_cards,
         journal=tuple(n for n in note_rows if n.kind == "journal") if include_journal else None,
         deviations=deviations, person_menu=person_menu,
-        mandate_menu=MandateMenuFacts(mandate.id, mandate.status) if mandate else None, settings=settings)
+        mandate_menu=MandateMenuFacts(mandate.id, mandate.status) if mandate else None, settings=settings,
+        latest_visit=next((VisitRow(v.ts0, v.t0, v.t1, v.t2 or "", v.t3 or "") for v in lists[_VISIT]), None),
+        autogiro_debits=ag_debits, mandate_history=mandate_history)

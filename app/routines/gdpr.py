@@ -11,13 +11,15 @@ order is unpaid, or while an online purchase waits for pickup. Otherwise, in one
 * the person row keeps only its id, customer number, customer type and timestamps — names become
   "Anonymiserad", personnummer/phones/e-mail/messages/marketing/staff fields/web password are cleared,
   the birth date becomes 1900-01-01;
-* addresses, photos, documents, notes and journal, customer-type proofs, cards, autogiro mandates and
-  the population-register entry are deleted;
+* addresses, photos, documents, notes and journal, customer-type proofs, cards, autogiro mandates (with
+  their history) and the population-register entry are deleted; autogiro debits are kept without the
+  payer number (it may be the personnummer);
 * subscriptions, freezes, orders, order lines, payments, invoices, value cards, bookings and online
   purchases are KEPT for the bookkeeping (Bokföringslagen, 7 years) — they hold no personal data once
   the person row is anonymised, except the stored receipt PDF (cleared; it can be printed again) and a
   freeze's agent name (cleared); pre-orders the person used lose name, personnummer and e-mail;
 * outbox messages to the person are emptied and never sent;
+* the Överlåt notes on the other party's card ("Överlåtet till/från <name> (<customer no>)") lose the name;
 * the audit trail keeps who did what and when, but every text in the details of a row about the person
   that carries the person's data is replaced by "[anonymiserad]"; stored command results likewise;
 * on PostgreSQL the change feed's triggers record the deletes and updates (the tombstones), so every
@@ -53,7 +55,9 @@ ANONYMOUS_BIRTH_DATE = date(1900, 1, 1)
 DELETE, KEEP, ANONYMISE = "radera", "behåll", "anonymisera"
 HANDLING = {
     "persons": ANONYMISE, "addresses": DELETE, "customer_type_proofs": DELETE, "notes": DELETE,
-    "documents": DELETE, "photos": DELETE, "cards": DELETE, "autogiro_mandates": DELETE,
+    "documents": DELETE, "photos": DELETE, "cards": DELETE,
+    "autogiro_mandate_events": DELETE, "autogiro_mandates": DELETE,  # the history before its mandate
+    "autogiro_debits": ANONYMISE,  # kept for the bookkeeping; the payer number may be a personnummer
     "person_register": DELETE, "outbox": ANONYMISE, "preorders": ANONYMISE, "freezes": ANONYMISE,
     "orders": ANONYMISE, "subscriptions": KEEP, "order_lines": KEEP, "payments": KEEP, "invoices": KEEP,
     "value_cards": KEEP, "bookings": KEEP, "online_purchases": KEEP,
@@ -252,12 +256,20 @@ class AnonymisePersonRoutine(Routine[AnonymisePerson, Anonymised]):
             session.execute(update(m.Order).where(m.Order.id.in_(sorted(rows.ids("orders")))).values(receipt_pdf=None))
         if rows.ids("freezes"):
             session.execute(update(m.Freeze).where(m.Freeze.id.in_(sorted(rows.ids("freezes")))).values(agent_name=None))
+        if rows.ids("autogiro_debits"):
+            session.execute(update(m.AutogiroDebit).where(m.AutogiroDebit.id.in_(sorted(rows.ids("autogiro_debits"))))
+                            .values(payer_number=""))
         if rows.ids("preorders"):
             session.execute(update(m.PreOrder).where(m.PreOrder.id.in_(sorted(rows.ids("preorders"))))
                             .values(name=ANONYMISED, personnummer=None, email=None,
                                     birth_date=ANONYMOUS_BIRTH_DATE))
         self._anonymise_outbox(session, rows, values)
         self._scrub_audit_and_results(session, rows, values, pnr)
+        # Överlåt's trace on the other party's card names this person ("Överlåtet till/från <name> (<no>)").
+        number = person.customer_number
+        for note in session.scalars(select(m.Note).where(m.Note.person_id != pid, or_(
+                m.Note.text.like(f"Överlåtet till % ({number}):%"), m.Note.text.like(f"Överlåtet från % ({number}):%")))):
+            note.text = scrub_text(note.text, values)
         self._values = values
         return Anonymised(pid, person.customer_number, deleted), "person", pid
 

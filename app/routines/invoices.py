@@ -34,12 +34,11 @@ from app.context import Actor
 from app.counters import next_number
 from app.domain.money import format_sek
 from app.errors import Conflict, NotFound, ValidationError
-from app.orders import OrderLineDraft, VatRow, create_order, require_till, vat_rows
+from app.orders import INVOICE_PAYMENT_ROUTINE, OrderLineDraft, VatRow, create_order, require_till, vat_rows
 from app.rights import TILL
 from app.routines.base import Routine
 from app.settings import load_settings
 
-INVOICE_PAYMENT_ROUTINE = "Betala faktura"
 _PAYMENT_ROUTINE_RE = re.compile(r"^Betala faktura (\d+)$")
 KIND_NAMES = {"autogiro": "Autogiro", "faktura": "Faktura"}
 MAX_REASON = max_length("reason")

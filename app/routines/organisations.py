@@ -41,7 +41,8 @@ from app.domain.personnummer import parse_personnummer
 from app.domain.preorder_csv import (ImportPreview, PreviewRow, _mark_duplicates, _parse_email,
                                      apply_existing_open, clean_name)
 from app.errors import Conflict, NotFound, ValidationError
-from app.queries.organisations import ORG_GONE, open_preorder_keys, products_on_org_price_list
+# The unchecked reads: every routine here requires Organisationer (required_rights) before validate runs.
+from app.queries.organisations import ORG_GONE, _open_preorder_keys, _price_list_products
 from app.rights import ORGANISATIONS
 from app.routines.base import Routine
 from app.settings import load_settings
@@ -78,7 +79,7 @@ def _lock_organisation(session: Session, org_id: int):
 def _check_product(session: Session, org, product_id: int) -> None:
     if org.price_list_id is None:
         raise ValidationError(NO_PRICE_LIST, field="product")
-    if product_id not in {p.id for p in products_on_org_price_list(session, org.id)}:
+    if product_id not in {p.id for p in _price_list_products(session, org.id)}:
         raise ValidationError(NOT_ON_PRICE_LIST, field="product")
 
 
@@ -212,7 +213,7 @@ class AddPreOrder(Routine[AddPreOrderCommand, int]):
         person = self._checked(command)
         row = PreviewRow(0, [], person.name, person.personnummer, person.birth_date, person.email)
         marked = apply_existing_open(_preview_of([row]),
-                                     open_preorder_keys(session, org.id, command.product_id))
+                                     _open_preorder_keys(session, org.id, command.product_id))
         if not marked.rows[0].ok:
             raise Conflict(DUPLICATE_OPEN, field="personnummer" if person.personnummer else "birth_date")
 
@@ -374,7 +375,7 @@ class ImportPreOrders(Routine[ImportPreOrdersCommand, int]):
         check_validity(command.valid_from, command.valid_to, today)
         if not command.rows:
             raise ValidationError("Det finns inga giltiga rader att importera.", field="fil")
-        problems = recheck_rows(command.rows, today, open_preorder_keys(session, org.id, command.product_id))
+        problems = recheck_rows(command.rows, today, _open_preorder_keys(session, org.id, command.product_id))
         if problems:
             raise ImportRefused(problems)
 

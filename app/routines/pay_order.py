@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from app.domain.inputs import max_length
 from app.context import Actor
 from app.counters import next_number
-from app.errors import Conflict, NotFound, ValidationError
-from app.orders import INVOICE_DAYS, cash_amount
+from app.errors import Conflict, NotFound, UserError, ValidationError
+from app.orders import INVOICE_DAYS, cancel_refusal, cash_amount
 from app.rights import TILL
 from app.routines.base import Routine
 from app.routines.invoices import check_invoice_payment, settle_invoice_paid_at_desk
@@ -160,7 +160,10 @@ class PayOrderRoutine(Routine[PayOrder, PaidOrder]):
 
 @dataclass(frozen=True)
 class CancelOrder:
-    """Void an open order. The reason is kept in the audit log with who did it and when."""
+    """Void an open order. The reason is kept in the audit log with who did it and when.
+
+    Refused (UserError, `app.orders.cancel_refusal`) when the order's routine already changed a subscription.
+    """
 
     order_id: int
     reason: str
@@ -186,6 +189,9 @@ class CancelOrderRoutine(Routine[CancelOrder, CancelledOrder]):
             raise ValidationError(f"Orsaken får vara högst {MAX_REASON} tecken.", field="reason")
         status = _order_status(session, command.order_id)
         if status == "oppen":
+            refusal = cancel_refusal(session, command.order_id)
+            if refusal is not None:
+                raise UserError(refusal)
             return
         if status == "makulerad":
             raise Conflict("Ordern är redan makulerad.")

@@ -128,7 +128,7 @@ def add_invoice(session, person, amount_ore, *, paid_ore=0, status="obetald", nu
 def add_order(session, person, amounts, *, status="oppen"):
     from db.models import Order, OrderLine
 
-    order = Order(order_number=_next(), person_id=person.id, desk="Kassa 1", routine="Debitera", status=status,
+    order = Order(order_number=_next(), person_id=person.id, desk="Kassa 1", routine="Försäljning", status=status,
                   created_at=NOW, paid_at=NOW if status == "betald" else None)
     order.lines = [OrderLine(description=f"Rad {i + 1}", unit_price_ore=a, amount_ore=a, vat_basis_points=600)
                    for i, a in enumerate(amounts)]

@@ -1,6 +1,8 @@
 """`reception preorders import` end to end: argv → parser → routine → database, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import io
+import sys
 import zipfile
 
 import pytest
@@ -13,14 +15,19 @@ from tests.app.orgdata import PREORDER_FILES, add_preorder, build_orgs, preorder
 @pytest.fixture
 def orgs(core, monkeypatch, tmp_path):
     monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(sys, "stdin", sys.stdin)  # restored after the test (cli() replaces it)
     return build_orgs(core)
 
 
-def cli(db, clock, *args: str, user: str = "admin", org: str = "556074-3089", product: str = "GYM") -> int:
+def cli(db, clock, *args: str, user: str = "admin", org: str = "556074-3089", product: str = "GYM",
+        password: str = "hemligt") -> int:
+    """The user's password on standard input (--password-stdin); tests/app/test_cli_auth.py drives the
+    terminal prompt and the keyring through a real subprocess."""
     argv = ["--db", db.url, "preorders", "import", "--org", org, "--product", product,
-            "--from", "2026-12-01", "--to", "2027-11-30"]
+            "--from", "2026-12-01", "--to", "2027-11-30", "--password-stdin"]
     if user:
         argv += ["--user", user]
+    sys.stdin = io.StringIO(password + "\n")
     return main(argv + list(args), clock=clock)
 
 
@@ -107,8 +114,8 @@ def test_files_that_are_not_csv_get_a_message_and_nothing_is_written(db, core, c
     (dict(product="BAD"), "Produkten ”BAD” finns inte på organisationens prislista. Möjliga produkter: "),
     (dict(product="GYM", org="556016-0680"), "Produkten ”GYM” finns inte på organisationens prislista. "
                                              "Möjliga produkter: inga – organisationen saknar prislista."),
-    (dict(user="okand"), "Användaren ”okand” finns inte eller är inaktiverad. Ange ditt användarnamn i "
-                         "Reception med --user."),
+    (dict(user="okand"), "Fel användarnamn eller lösenord."),
+    (dict(password="fel-lösen"), "Fel användarnamn eller lösenord."),
     (dict(user="recep"), "Du saknar rättigheten ”Organisationer”."),
 ])
 def test_refusals_before_anything_is_written(db, core, clock, orgs, capsys, kwargs, message):
@@ -120,7 +127,8 @@ def test_refusals_before_anything_is_written(db, core, clock, orgs, capsys, kwar
 
 def test_validity_period_is_checked_by_the_routine(db, core, clock, orgs, capsys):
     argv = ["--db", db.url, "preorders", "import", "--org", "556074-3089", "--product", "GYM", "--user", "admin",
-            "--from", "2027-01-01", "--to", "2026-12-31", str(PREORDER_FILES / "header_crlf.csv")]
+            "--password-stdin", "--from", "2027-01-01", "--to", "2026-12-31", str(PREORDER_FILES / "header_crlf.csv")]
+    sys.stdin = io.StringIO("hemligt\n")
     assert main(argv, clock=clock) == 2
     assert capsys.readouterr().err == "reception: Giltig till måste vara samma dag som Giltig från eller senare.\n"
     assert preorder_count(core) == 0

@@ -7,7 +7,7 @@ import pytest
 
 from app.queries.deviations import load_deviations
 from db.models import Person
-from db.seed import DEVIATION_TYPES
+from app.seeding.reference import DEVIATION_TYPES
 from tests.app.conftest_data import (add_card, add_freeze, add_invoice, add_mandate, add_order, add_person, add_photo,
                                      add_product, add_subscription, set_setting, set_severity)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from app import disk_encryption as de
-from app.main import EXIT_STARTUP_FAILED, main
+from app.startup import EXIT_STARTUP_FAILED
+from reception.launcher import main
 
 
 def runner(answers: dict[str, str], calls: list | None = None):

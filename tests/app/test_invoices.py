@@ -110,7 +110,7 @@ def test_pay_at_desk_creates_a_till_order_for_the_remaining_amount(core, recep, 
     result = pay_at_desk(core, recep, invoice_id)
     assert (result.invoice_number, result.amount_ore) == (number, 37500)
     with core.sessions() as s:
-        summary = order_summary(s, result.order_id)
+        summary = order_summary(s, recep, result.order_id)
         order = s.get(Order, result.order_id)
     assert (order.status, order.desk, order.routine, order.person_id) == ("oppen", "Kassa 1",
                                                                            f"Betala faktura {number}", person)
@@ -456,9 +456,9 @@ def test_document_content_follows_the_visibility_rule(core, recep, make_actor, p
         s.flush()
         shared_id, private_id = shared.id, private.id
     with core.sessions() as s:
-        assert load_document_content(s, person, shared_id, recep.user_id) == ("avtal.pdf", b"%PDF-avtal")
-        assert load_document_content(s, person, private_id, admin.user_id) == ("privat.pdf", b"%PDF-privat")
-        for args in ((person, private_id, recep.user_id), (person + 1, shared_id, admin.user_id)):
+        assert load_document_content(s, recep, person, shared_id) == ("avtal.pdf", b"%PDF-avtal")
+        assert load_document_content(s, admin, person, private_id) == ("privat.pdf", b"%PDF-privat")
+        for args in ((recep, person, private_id), (admin, person + 1, shared_id)):
             with pytest.raises(NotFound) as err:
                 load_document_content(s, *args)
             assert err.value.message == "Dokumentet finns inte längre. Ladda om personkortet."
@@ -485,7 +485,7 @@ def test_the_person_card_and_the_skuld_deviation_count_an_invoice_being_paid_onc
     invoice_id = new_invoice(core, person, 37500)
     pay_at_desk(core, recep, invoice_id)
     with core.sessions() as s:
-        card = load_person_card(s, person, core.clock.today())
+        card = load_person_card(s, recep, person, core.clock.today())
         skuld = [d for d in load_deviations(s, person, core.clock.today()).person if d.code == "skuld"]
     assert card.economy.debt_ore == 37500
     assert [d for d in card.deviations.person if d.code == "skuld"][0].text == skuld[0].text

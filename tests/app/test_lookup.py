@@ -6,9 +6,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.errors import ValidationError
-from app.lookup import (HttpProvider, LookupResult, LookupUnavailable, RegisterProvider, import_register_file,
-                        provider_from_settings, register_size)
+from app.domain.register_csv import read_register_file
+from app.lookup import HttpProvider, LookupResult, LookupUnavailable, RegisterProvider, provider_from_settings
+from app.routines.lookup_register import ImportRegister, ImportRegisterCommand, RegisterImportRow
 from app.settings import load_settings, save_setting
 from tests.conftest import TODAY
 
@@ -18,11 +18,18 @@ REGISTER = ("personnummer;förnamn;efternamn;gatuadress;co;postnummer;ort;skydda
             "196703151230;Hemlig;Person;Gömd väg 3;;11122;Stockholm;ja\n")
 
 
-def test_register_import_and_lookup(core, tmp_path):
+def import_register(core, actor, path) -> int:
+    """The import as Inställningar > Lokalt register… does it (tests/app/test_register_import.py has the rest)."""
+    preview = read_register_file(path, today=TODAY)
+    assert preview.invalid_rows == []
+    rows = tuple(RegisterImportRow.from_preview(r) for r in preview.valid_rows)
+    return ImportRegister(core).execute(ImportRegisterCommand(rows, path.name), actor)
+
+
+def test_register_import_and_lookup(core, admin, tmp_path):
     path = tmp_path / "spar.csv"
     path.write_bytes(REGISTER.encode("cp1252"))
-    with core.sessions() as s, s.begin():
-        assert import_register_file(s, path, TODAY) == 3
+    assert import_register(core, admin, path) == 3
     provider = RegisterProvider(core.sessions)
     found = provider.lookup("198507099805")
     assert found == LookupResult("198507099805", "Åsa", "Öberg", "Storgatan 1", "", "11455", "Stockholm", False)
@@ -30,32 +37,13 @@ def test_register_import_and_lookup(core, tmp_path):
     assert provider.lookup("199001011234") is None
 
 
-def test_protected_identity_never_shows_an_address(core, tmp_path):
+def test_protected_identity_never_shows_an_address(core, admin, tmp_path):
     path = tmp_path / "spar.csv"
     path.write_text(REGISTER, encoding="utf-8")
-    with core.sessions() as s, s.begin():
-        import_register_file(s, path, TODAY)
+    import_register(core, admin, path)
     hidden = RegisterProvider(core.sessions).lookup("196703151230")
     assert hidden.protected_identity and (hidden.street, hidden.postal_code, hidden.town) == ("", "", "")
     assert hidden.first_name == "Hemlig"
-
-
-def test_a_bad_register_line_refuses_the_whole_file(core, tmp_path):
-    path = tmp_path / "spar.csv"
-    path.write_text(REGISTER + "19850709-9806;Fel;Siffra;;;;;\n", encoding="utf-8")
-    with core.sessions() as s, s.begin():
-        import_register_file(s, _ok(tmp_path), TODAY)
-    with pytest.raises(ValidationError, match="Rad 5: Personnumret är felaktigt"):
-        with core.sessions() as s, s.begin():
-            import_register_file(s, path, TODAY)
-    with core.sessions() as s:
-        assert register_size(s) == 3  # the old register is still there
-
-
-def _ok(tmp_path):
-    p = tmp_path / "ok.csv"
-    p.write_text(REGISTER, encoding="utf-8")
-    return p
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -121,12 +121,18 @@ def test_the_next_day_runs_on_from_where_it_left(core):
     assert (ids[7], "aktivt") in statuses(core)
 
 
-def test_jobs_run_from_the_command_line(tmp_path, monkeypatch, capsys):
+def test_jobs_run_from_the_command_line_as_a_user_with_the_password(sqlite_db, monkeypatch, capsys, tmp_path):
+    import io
+    import sys
+
     monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path))
-    db = tmp_path / "jobb.db"
-    assert main(["--db", f"sqlite:///{db}", "jobs", "run"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hemligt\n"))
+    assert main(["--db", sqlite_db.url, "jobs", "run", "--user", "admin", "--password-stdin"]) == 0
     out = capsys.readouterr().out
     assert "Nattjobbet för" in out and "är klart" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hemligt\n"))  # a user without Systeminställningar
+    assert main(["--db", sqlite_db.url, "jobs", "run", "--user", "recep", "--password-stdin"]) == 2
+    assert "Systeminställningar" in capsys.readouterr().err
 
 
 def test_from_the_app_the_job_needs_the_settings_right(core, make_actor):

@@ -89,8 +89,9 @@ def test_search_by_organisationsnummer_in_any_formatting(core, orgs, text):
     assert [(h.id, h.org_number) for h in hits] == [(orgs.volvo, "556074-3089")]
 
 
-def test_organisation_card_shows_number_price_list_preorders_and_account_manager(core, orgs):
+def test_organisation_card_shows_number_price_list_preorders_and_account_manager(core, orgs, make_actor):
     manager = user_id(core, "admin")
+    admin = make_actor(core, "admin")
     with core.sessions() as s, s.begin():
         org = s.get(Organisation, orgs.volvo)
         org.account_manager_id, org.uses_preorders = manager, True
@@ -100,8 +101,8 @@ def test_organisation_card_shows_number_price_list_preorders_and_account_manager
     add_preorder(core, orgs.volvo, orgs.gym, "Dan Ek", personnummer="198812245556", status="utnyttjad")
     add_preorder(core, orgs.ericsson, orgs.gym, "Eva Ek", personnummer="196601019117")
     with core.sessions() as s:
-        card = load_organisation_card(s, orgs.volvo)
-        bare = load_organisation_card(s, orgs.ericsson)
+        card = load_organisation_card(s, admin, orgs.volvo)
+        bare = load_organisation_card(s, admin, orgs.ericsson)
     assert (card.name, card.org_number, card.price_list_name, card.uses_preorders, card.account_manager_name) == (
         "Volvo Personvagnar AB", "556074-3089", "Volvo avtal", True, "Ada Admin")
     assert card.open_preorders_count == 2
@@ -112,20 +113,21 @@ def test_organisation_card_shows_number_price_list_preorders_and_account_manager
         None, False, None, 1)
 
 
-def test_card_of_a_missing_organisation(core, orgs):
+def test_card_of_a_missing_organisation(core, orgs, make_actor):
     with core.sessions() as s, pytest.raises(NotFound) as info:
-        load_organisation_card(s, 999_999)
+        load_organisation_card(s, make_actor(core, "admin"), 999_999)
     assert info.value.message == "Organisationen finns inte längre. Sök fram den igen."
 
 
-def test_list_preorders_filters_by_status_and_text(core, orgs):
+def test_list_preorders_filters_by_status_and_text(core, orgs, make_actor):
+    admin = make_actor(core, "admin")
     add_preorder(core, orgs.volvo, orgs.gym, "Bo Ek", personnummer="196408233234", email="bo@volvo.se")
     add_preorder(core, orgs.volvo, orgs.gym, "Åsa Öberg", birth_date=date(1977, 4, 12))
     add_preorder(core, orgs.volvo, orgs.gym, "Cilla Ek", personnummer="197704128011", status="borttagen")
     add_preorder(core, orgs.volvo, orgs.gym, "Dan Ek", personnummer="198812245556", status="utnyttjad")
     add_preorder(core, orgs.volvo, orgs.gym, "Eva Ek", personnummer="196601019117", status="utgangen")
     with core.sessions() as s:
-        names = lambda **kw: [p.name for p in list_preorders(s, orgs.volvo, **kw)]  # noqa: E731
+        names = lambda **kw: [p.name for p in list_preorders(s, admin, orgs.volvo, **kw)]  # noqa: E731
         assert names() == ["Bo Ek", "Cilla Ek", "Dan Ek", "Eva Ek", "Åsa Öberg"]
         assert names(status="oppen") == ["Bo Ek", "Åsa Öberg"]
         assert names(status="utnyttjad") == ["Dan Ek"]
@@ -137,16 +139,17 @@ def test_list_preorders_filters_by_status_and_text(core, orgs):
         assert names(text="volvo.se") == ["Bo Ek"]             # e-mail
         assert names(status="oppen", text="ek") == ["Bo Ek"]
         with pytest.raises(ValueError):
-            list_preorders(s, orgs.volvo, status="open")
+            list_preorders(s, admin, orgs.volvo, status="open")
 
 
-def test_pre_order_products_are_the_active_main_products_on_the_price_list(core, orgs):
+def test_pre_order_products_are_the_active_main_products_on_the_price_list(core, orgs, make_actor):
+    admin = make_actor(core, "admin")
     with core.sessions() as s:
-        products = products_on_org_price_list(s, orgs.volvo)
+        products = products_on_org_price_list(s, admin, orgs.volvo)
         assert [(p.name, p.price_ore) for p in products] == [("Gym 12 månader", 299000), ("Gym AG", 29900)]
-        assert products_on_org_price_list(s, orgs.ericsson) == []
-        assert [p.name for p in price_lists(s)] == ["Ordinarie", "Volvo avtal"]
-        assert [u.name for u in account_manager_choices(s)] == ["Ada Admin", "Rut Reception"]
+        assert products_on_org_price_list(s, admin, orgs.ericsson) == []
+        assert [p.name for p in price_lists(s, admin)] == ["Ordinarie", "Volvo avtal"]
+        assert [u.name for u in account_manager_choices(s, admin)] == ["Ada Admin", "Rut Reception"]
 
 
 # --------------------------------------------------------------------------
@@ -387,7 +390,7 @@ def test_second_file_is_checked_against_the_open_preorders_of_the_first(core, or
     ImportPreOrders(core).execute(import_cmd(orgs, first), admin)
     second = read_preorder_file(PREORDER_FILES / "header_crlf.csv", today=TODAY)
     with core.sessions() as s:
-        marked = apply_existing_open(second, open_preorder_keys(s, orgs.volvo, orgs.gym))
+        marked = apply_existing_open(second, open_preorder_keys(s, admin, orgs.volvo, orgs.gym))
     # Karl Svensson, Erik Johansson (= Jürgen Müller's number) and Greta Holm (= Åsa Öberg's) are already open
     assert [(r.line_no, r.errors) for r in marked.invalid_rows] == [
         (8, [ERR_ALREADY_OPEN]), (11, [ERR_ALREADY_OPEN]), (12, [ERR_ALREADY_OPEN])]

@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event
 
+from app.context import Actor
 from app.errors import NotFound
 from app.queries.deviations import load_deviations
 from app.queries.person_card import MAX_BOOKINGS, load_person_card
+from app.rights import CUSTOMER_JOURNAL
 from app.settings import load_settings
 from db.models import Address, Booking, Document, Note, OnlinePurchase, ValueCard
 from tests.app.conftest_data import (NOW, add_card, add_freeze, add_invoice, add_mandate, add_order, add_person,
@@ -19,6 +21,14 @@ TODAY = date(2026, 11, 22)
 # The person; every per-person list (cards, notes, documents, bookings, orders, invoices, value cards,
 # mandates, price-list products), the deviation types and the settings in one UNION ALL; subscriptions.
 MAX_STATEMENTS = 3
+
+
+def as_user(user_id: int, *rights: str) -> Actor:
+    """The card as this user, with these rights, sees it (the query decides from the actor)."""
+    return Actor(user_id, f"user{user_id}", f"User {user_id}", frozenset(rights))
+
+
+NOBODY = as_user(0)  # no rights, owns no document
 
 
 @contextmanager
@@ -84,7 +94,7 @@ def test_statement_count_does_not_grow_with_history(core, users):
     counts = []
     for pid in ids[:2]:
         with core.sessions() as s, count_statements(core.engine) as seen:
-            data = load_person_card(s, pid, TODAY, include_journal=True, viewer_user_id=users[0])
+            data = load_person_card(s, as_user(users[0], CUSTOMER_JOURNAL), pid, TODAY)
         counts.append(len(seen))
     assert counts[0] == counts[1] <= MAX_STATEMENTS, counts
     assert len(data.subscriptions) == 15 and len(data.paid_for_others) == 5
@@ -136,7 +146,7 @@ def test_card_data(core, users):
         pid, sub_id, kid_sub_id = person.id, sub.id, kid_sub.id
 
     with core.sessions() as s:
-        data = load_person_card(s, pid, TODAY, viewer_user_id=users[0])
+        data = load_person_card(s, as_user(users[0]), pid, TODAY)
     p = data.person
     assert (p.name, p.personnummer_display, p.customer_type_name) == ("Åke Öberg", "19900101-1239", "Student")
     assert p.price_guarantee_until == date(2027, 6, 30)
@@ -169,14 +179,14 @@ def test_card_data(core, users):
     assert {d.code for d in data.deviations.top} >= {"skuld", "internt_meddelande"}
 
     with core.sessions() as s:
-        owner_view = load_person_card(s, pid, TODAY, include_journal=True, viewer_user_id=users[1])
+        owner_view = load_person_card(s, as_user(users[1], CUSTOMER_JOURNAL), pid, TODAY)
     assert {d.filename for d in owner_view.documents} == {"avtal.pdf", "hemligt.pdf"}
     assert [n.text for n in owner_view.journal] == ["Skadad axel"]
 
 
 def test_unknown_person(core):
     with core.sessions() as s, pytest.raises(NotFound):
-        load_person_card(s, 999999, TODAY)
+        load_person_card(s, NOBODY, 999999, TODAY)
 
 
 def test_signing_rules_feed_the_person_menu(core):
@@ -188,8 +198,8 @@ def test_signing_rules_feed_the_person_menu(core):
         add_subscription(s, soon, cash, charged_through=date(2026, 12, 10))
         ids = p.id, soon.id
     with core.sessions() as s:
-        far = load_person_card(s, ids[0], TODAY).person_menu
-        near = load_person_card(s, ids[1], TODAY).person_menu
+        far = load_person_card(s, NOBODY, ids[0], TODAY).person_menu
+        near = load_person_card(s, NOBODY, ids[1], TODAY).person_menu
     assert "2027-06-30" in far.sign_blocked_reason
     assert far.convert_blocked_reason is None  # no conversion limit configured (0)
     assert near.sign_blocked_reason is None
@@ -201,7 +211,7 @@ def test_created_at_timestamps_are_aware(core):
         s.add(Note(person_id=p.id, kind="anteckning", text="x", created_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
         pid = p.id
     with core.sessions() as s:
-        (note,) = load_person_card(s, pid, TODAY).notes
+        (note,) = load_person_card(s, NOBODY, pid, TODAY).notes
     assert note.created_at.tzinfo is not None
 
 
@@ -245,7 +255,7 @@ def test_lists_are_complete_typed_and_newest_first(core, users):
         author = s.get(User, users[0]).full_name
 
     with core.sessions() as s:
-        data = load_person_card(s, pid, TODAY, viewer_user_id=users[0])
+        data = load_person_card(s, as_user(users[0]), pid, TODAY)
     assert [c.card_number for c in data.cards] == ["new", "middle", "old"]
     assert all(c.issued_at.tzinfo is not None for c in data.cards) and data.cards[1].blocked_at.tzinfo is not None
     assert data.cards[0].blocked_at is None
@@ -290,11 +300,11 @@ def test_card_deviations_agree_with_load_deviations(core, payer_mandate):
         ids = user.id, payer.id, own_payer.id
     for pid in ids:
         with core.sessions() as s:
-            card = load_person_card(s, pid, TODAY).deviations
+            card = load_person_card(s, NOBODY, pid, TODAY).deviations
             direct = load_deviations(s, pid, TODAY)
         assert card == direct, pid
     with core.sessions() as s:
-        codes = {d.code for d in load_person_card(s, ids[0], TODAY).deviations.mandate}
+        codes = {d.code for d in load_person_card(s, NOBODY, ids[0], TODAY).deviations.mandate}
     assert ("ag_medgivande_saknas" in codes) == (payer_mandate != "aktivt")
 
 
@@ -306,7 +316,36 @@ def test_card_settings_are_load_settings(core):
         set_setting(s, "freeze_min", {"number": 2, "unit": "månader"})
         set_setting(s, "club_name", "Klubben Å")
     with core.sessions() as s:
-        card = load_person_card(s, pid, TODAY).settings
+        card = load_person_card(s, NOBODY, pid, TODAY).settings
         assert card == load_settings(s)
     assert (card.type_expiry_warning_days, card.freeze_min, card.club_name) == (
         45, {"number": 2, "unit": "månader"}, "Klubben Å")
+
+
+def test_latest_visit_next_debit_and_state_in_the_same_statements(core):
+    """Översikt (issue 14 §1): the latest check-in and the next autogiro debit come with the card's statements."""
+    from db.models import Visit
+
+    with core.sessions() as s, s.begin():
+        person = add_person(s, "Vera", "Visit")
+        pl = add_price_list(s, "Översikt")
+        gym = add_product(s, "gym_overview", price_list=pl)                 # AG 399 kr/month
+        towel = add_product(s, "towel_overview", kind="tillagg", price_ore=5000)
+        main = add_subscription(s, person, gym, price_list=pl, start=date(2026, 1, 1),
+                                charged_through=date(2026, 11, 30))
+        add_subscription(s, person, towel, parent=main, start=date(2026, 1, 1), charged_through=date(2026, 11, 30))
+        add_freeze(s, main, date(2027, 1, 1), date(2027, 1, 31), status="framtida")
+        for minutes, verdict in ((90, "valkommen"), (5, "nekad")):
+            at = NOW - timedelta(minutes=minutes)
+            s.add(Visit(person_id=person.id, card_number="0001", at=at, local_date=TODAY, local_hour=at.hour,
+                        desk="Kassa 2", method="kort", verdict=verdict,
+                        reason_text="Skuld" if verdict == "nekad" else None))
+        person_id, main_id = person.id, main.id
+    with core.sessions() as s, count_statements(core.engine) as seen:
+        data = load_person_card(s, NOBODY, person_id, TODAY)
+    assert len(seen) <= MAX_STATEMENTS
+    assert (data.latest_visit.verdict, data.latest_visit.reason_text, data.latest_visit.desk) == (
+        "nekad", "Skuld", "Kassa 2")
+    (sub,) = data.subscriptions
+    assert sub.id == main_id and (sub.next_debit_on, sub.next_debit_ore) == (date(2026, 12, 1), 44900)
+    assert sub.state_text == "Frysning planerad 2027-01-01 – 2027-01-31"

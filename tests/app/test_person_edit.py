@@ -28,7 +28,7 @@ def audits(core, action=None):
         stmt = select(AuditEntry)
         if action:
             stmt = stmt.where(AuditEntry.action == action)
-        return list(s.scalars(stmt))
+        return list(s.scalars(stmt.order_by(AuditEntry.id)))  # in the order written (PostgreSQL keeps no order)
 
 
 def load(core, pid):

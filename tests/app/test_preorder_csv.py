@@ -346,7 +346,7 @@ def test_200_mb_file_is_refused_before_reading(tmp_path, monkeypatch):
     with open(path, "wb") as f:
         f.truncate(200 * 1024 * 1024)  # sparse: no disk, no time
     opened = []
-    monkeypatch.setattr("app.domain.preorder_csv.open", lambda *a, **k: opened.append(a),
+    monkeypatch.setattr("app.domain.csv_file.open", lambda *a, **k: opened.append(a),
                         raising=False)
     with pytest.raises(ValidationError) as info:
         read_preorder_file(path, today=TODAY)
@@ -661,7 +661,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def locked(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("app.domain.preorder_csv.open", locked, raising=False)
+    monkeypatch.setattr("app.domain.csv_file.open", locked, raising=False)
     with pytest.raises(ValidationError) as info:
         read_preorder_file(path, today=TODAY)
     assert info.value.message == ("Filen lista.csv kan inte läsas (behörighet saknas eller filen "
@@ -671,7 +671,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
 def test_file_that_grows_after_the_size_check(tmp_path, monkeypatch):
     path = tmp_path / "lista.csv"
     path.write_bytes(b"Ada Ek;19850709-9805;ada@example.se\n")
-    monkeypatch.setattr("app.domain.preorder_csv.open",
+    monkeypatch.setattr("app.domain.csv_file.open",
                         lambda *a, **k: io.BytesIO(b"x" * 5000), raising=False)
     with pytest.raises(ValidationError) as info:
         read_preorder_file(path, today=TODAY, max_bytes=1024)

@@ -241,6 +241,7 @@ def broken_rows(core) -> list[str]:
 
 def valid_commands(w: dict) -> dict:
     from app.routines import invoices as inv, organisations as org, pay_order as po, person_edit as pe
+    from app.routines import users_admin as ua
     from app.routines.checkin import CheckInCommand
     from app.routines.create_person import CreatePerson
     from app.routines.person_data import AddressData
@@ -277,6 +278,11 @@ def valid_commands(w: dict) -> dict:
         "CancelSubscriptionRoutine": CancelSubscription(w["gym"], False),
         "DebitSubscriptionRoutine": DebitSubscription(w["gym"], 1),
         "CheckIn": CheckInCommand(person_id=w["anna"]),
+        # users and roles (seeded: roles 1 Receptionist, 2 Kundansvarig, 3 Administratör; users 1 admin, 2 recep)
+        "SaveUser": ua.UserCommand(None, "stina", "Stina Ström", 1, email="stina@example.se", password="långt-lösen-1"),
+        "SetPassword": ua.PasswordCommand(2, "nytt-lösen-99"),
+        "SaveRole": ua.RoleCommand(None, "Kassör", ("Kassa",)),
+        "UnlockLogin": ua.UnlockCommand("anvandare", "recep"),
     }
 
 
@@ -349,7 +355,8 @@ def teardown_module(module):
     "UpdateMessagesRoutine", "AddNoteRoutine", "AddJournalEntryRoutine", "UpdateMarketingRoutine",
     "UpdateStaffFieldsRoutine", "AddDocumentRoutine", "SetMandateRoutine", "NewMembershipCardRoutine", "AddPreOrder",
     "ImportPreOrders", "PayOrderRoutine", "CancelOrderRoutine", "CreditInvoiceRoutine", "PayInvoiceAtDeskRoutine",
-    "FreezeSubscriptionRoutine", "CancelSubscriptionRoutine", "DebitSubscriptionRoutine", "CheckIn"])
+    "FreezeSubscriptionRoutine", "CancelSubscriptionRoutine", "DebitSubscriptionRoutine", "CheckIn",
+    "SaveUser", "SetPassword", "SaveRole", "UnlockLogin"])
 def test_the_mutation_bases_are_valid_commands(core, admin, name):
     """Each base the fuzzer mutates goes through as it is, so a mutation tests one field at a time."""
     world = build_world(core)

@@ -49,7 +49,7 @@ def test_no_keyring_backend_means_no_password_and_a_warning_without_secrets(monk
 
 
 def test_the_start_up_error_never_shows_the_password(qapp, monkeypatch, tmp_path):
-    from app.main import main
+    from reception.launcher import main
 
     monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path))
     fake_keyring(monkeypatch, {("reception", "kassa@127.0.0.1:1/reception"): "superhemligt"})

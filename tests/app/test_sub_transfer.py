@@ -164,3 +164,31 @@ def test_transfer_runs_once(core, admin, world):
     after = b.snapshot(core)
     assert TransferSubscriptionRoutine(core).execute(cmd, admin) == first  # the stored result: nothing runs twice
     assert b.snapshot(core) == after
+
+
+def test_both_cards_keep_a_note_and_anonymising_the_receiver_takes_the_name_out_of_the_givers(core, admin, world):
+    """Issue 14 §1: "Överlåtet till <name> (<customer no>)" on the giver's card, "Överlåtet från …" on the
+    receiver's; when the receiver is anonymised later, the giver's note keeps only the customer number."""
+    from sqlalchemy import update
+
+    from app.routines.gdpr import AnonymisePerson, AnonymisePersonRoutine
+    from db.models import Note, Order, Person, Subscription
+
+    cat, anna, card, towel = world
+    bertil = b.person(core, 2)
+    TransferSubscriptionRoutine(core).execute(
+        TransferSubscription(card, b.ORDINARIE, receiver_id=bertil, addon_ids=(cat.fee,)), admin)
+    with core.sessions() as s:
+        numbers = {p.id: p.customer_number for p in s.scalars(select(Person))}
+        notes = {n.person_id: n.text for n in s.scalars(select(Note))}
+    what = "Gym 12 mån, giltigt t.o.m. 2027-05-31."
+    assert notes == {anna: f"Överlåtet till Kund2 Svensson ({numbers[bertil]}): {what}",
+                     bertil: f"Överlåtet från Kund1 Svensson ({numbers[anna]}): {what}"}
+    with core.write_session() as s, s.begin():  # later: the subscription has ended and the fee is paid
+        s.execute(update(Subscription).where(Subscription.user_id == bertil)
+                  .values(status="avslutat", end_date=date(2026, 11, 1)))
+        s.execute(update(Order).where(Order.person_id == bertil).values(status="betald"))
+    AnonymisePersonRoutine(core).execute(AnonymisePerson(bertil), admin)
+    with core.sessions() as s:
+        assert [n.text for n in s.scalars(select(Note))] == [
+            f"Överlåtet till [anonymiserad] ({numbers[bertil]}): {what}"]

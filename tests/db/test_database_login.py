@@ -12,9 +12,10 @@ from sqlalchemy.engine import make_url
 
 from app.clock import FixedClock
 from app.errors import SchemaBehind
-from app.main import main, open_core
+from app.startup import open_core
 from db.migrate import alembic_config, head_revision
 from db.models import Order, Person, Subscription
+from reception.launcher import main
 from tests.conftest import PG_SERVER_URL, TODAY, _actor, _seed_base
 
 pytestmark = pytest.mark.pg
@@ -72,6 +73,18 @@ def test_upgrade_with_the_owner_then_the_desk_role_runs_routines_but_no_ddl(clus
             assert s.get(Person, result.person_id) is not None
             assert s.scalar(select(Order).where(Order.id == result.order_id)) is not None
             assert s.get(Subscription, result.subscription_id).status == "aktivt"
+        # the log-in's lock-out counts and clears its rows as the desk role (login_throttle, issue 15 §6)
+        from app.auth import login
+        from app.errors import UserError
+        from db.models import LoginThrottle
+
+        with pytest.raises(UserError):
+            login(core, "recep", "fel")
+        with core.sessions() as s:
+            assert s.get(LoginThrottle, ("anvandare", "recep")).failures == 1
+        assert login(core, "recep", "hemligt").username == "recep"
+        with core.sessions() as s:
+            assert s.get(LoginThrottle, ("anvandare", "recep")) is None
         # the change feed's triggers ran as the desk role
         with core.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM reception_sync.changes WHERE tbl = 'persons'")).scalar() >= 1

@@ -61,7 +61,6 @@ def make_window(qtbot, qapp, sqlite_core, make_actor, tmp_path, monkeypatch):
         window = MainWindow(services)
         window.unknown = []
         monkeypatch.setattr(window, "unknown_card_box", lambda parent, text: window.unknown.append(text))
-        window.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

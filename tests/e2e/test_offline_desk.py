@@ -49,7 +49,6 @@ def offline_window(qtbot, qapp, pg_db, make_actor, tmp_path, monkeypatch):
     clock = FakeClock()
     services.cards = CardReaderHub(clock=clock)
     window = MainWindow(services)
-    window.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
     monkeypatch.setattr(window, "unknown_card_box", lambda parent, text: pytest.fail(text))
     qtbot.addWidget(window)
     window.show()

@@ -7,8 +7,9 @@ import pytest
 from app.auth import login
 from app.clock import Clock
 from app.errors import UserError
-from app.main import main, open_core
+from app.main import open_core
 from app.sync.desk import open_desk
+from reception.launcher import main
 from tests.app.sync.proxy import TcpProxy
 
 pytestmark = pytest.mark.pg

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.main import EXIT_STARTUP_FAILED, main
+from app.startup import EXIT_STARTUP_FAILED
+from reception.launcher import main
 from db.migrate import open_database
 from tests.conftest import PG_SERVER_URL
 

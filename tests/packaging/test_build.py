@@ -62,10 +62,14 @@ def test_the_build_passes_its_self_test_without_a_system_timezone_database(built
 
 def test_the_build_runs_a_command_line_job_with_its_exit_code(built, tmp_path):
     db = tmp_path / "desk.db"
-    done = subprocess.run([_exe(built, "reception-cli"), "--db", f"sqlite+pysqlite:///{db}", "jobs", "run"],
+    done = subprocess.run([_exe(built, "reception-cli"), "--db", f"sqlite+pysqlite:///{db}", "desks"],
                           capture_output=True, text=True, timeout=300, env=_env(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert db.exists()
+    # a command that writes acts as a Reception user only with the password (app/cli_auth.py)
+    refused = subprocess.run([_exe(built, "reception-cli"), "--db", f"sqlite+pysqlite:///{db}", "jobs", "run"],
+                             capture_output=True, text=True, timeout=300, env=_env(tmp_path), stdin=subprocess.DEVNULL)
+    assert refused.returncode == 2 and "lösenord" in refused.stderr
     bad = subprocess.run([_exe(built, "reception-cli"), "--db", "mysql://nowhere/x", "jobs", "run"],
                          capture_output=True, text=True, timeout=120, env=_env(tmp_path))
     assert bad.returncode == 2 and "stöds inte" in bad.stderr

@@ -103,7 +103,7 @@ def test_pre_orders_switched_on_show_the_checkbox_on_the_organisation_card_and_t
     window = window_for("admin")
     assert window.windowTitle().startswith("Reception – Ada Admin")
     dialog = open_entry(qtbot, window, "Inställningar…")
-    assert list(dialog.groups) == ["Allmänt", "Personuppslagning", "E-post"]
+    assert list(dialog.groups) == ["Allmänt", "Personuppslagning", "E-post", "SMS", "Autogiro (Bankgirot)"]
     dialog.editors["preorders_enabled"].set(True)
     dialog.editors["club_name"].set("Friskis Gamlestaden")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)

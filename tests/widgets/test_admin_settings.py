@@ -86,8 +86,10 @@ def settings_rows(core) -> dict:
 
 def test_the_settings_menu_is_there_only_with_the_right(window_for):
     assert menu_titles(window_for("admin"))["Inställningar"] == [
-        "Kundrutiner…", "Inställningar…", "Personstatustyper…", "Avvikelseorsaker…", "Produkter och prislistor…"]
-    assert "Inställningar" not in menu_titles(window_for("recep"))  # Receptionist: no Systeminställningar
+        "Kundrutiner…", "Inställningar…", "Personstatustyper…", "Avvikelseorsaker…", "Produkter och prislistor…",
+        "Lokalt register…", "Användare och roller…", "E-post och SMS…", "Autogiro (Bankgirot)…"]
+    # Receptionist: no Systeminställningar — only the outbox, which everyone may look at
+    assert menu_titles(window_for("recep"))["Inställningar"] == ["E-post och SMS…"]
 
 
 # -- the generated form ---------------------------------------------------------------------------------------
@@ -331,9 +333,9 @@ def test_severities_with_chip_preview_save_and_the_person_card_follows(qtbot, wi
     from sqlalchemy import select
 
     from db.models import DeviationType
-    from db.seed import DEVIATION_TYPES
+    from app.seeding.reference import DEVIATION_TYPES
     from widgets.person_card import PersonCardWidget
-    from widgets.person_tabs import SEVERITY_COLOURS
+    from widgets.person_tabs.common import SEVERITY_COLOURS
 
     cat = b.catalog(sqlite_core)
     anna = b.person(sqlite_core, 1)

@@ -25,7 +25,6 @@ AG_RUNS_ON = "Kunden har redan ett aktivt autogiroabonnemang utan slutdatum. Sä
 
 @pytest.fixture
 def card(qtbot, sqlite_core, make_actor, tmp_path, monkeypatch):
-    monkeypatch.setattr(PersonCardWidget, "internal_message_box", staticmethod(lambda parent, text: None))
     services = UiServices(core=sqlite_core, actor=make_actor(sqlite_core, "recep"), bus=Bus(), user_data_dir=tmp_path)
     actions = register_person_actions(services)
     from wizards.org_actions import register_organisation_actions

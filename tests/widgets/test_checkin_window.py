@@ -58,7 +58,6 @@ def window(qtbot, qapp, sqlite_core, make_actor, tmp_path, monkeypatch, people):
     w.unknown = []
     w.beeps = []
     monkeypatch.setattr(w, "unknown_card_box", lambda parent, text: w.unknown.append(text))
-    w.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
     w.checkin_banner.beep = lambda: w.beeps.append(1)
     qtbot.addWidget(w)
     w.show()
@@ -209,7 +208,7 @@ def test_the_besok_tab_lists_the_visits_with_who_let_in(window, sqlite_core, peo
 
 
 def test_the_besok_tab_is_not_read_until_it_is_shown(window, sqlite_core, people, monkeypatch):
-    import widgets.visits_tab as tab_module
+    import widgets.person_tabs.visits as tab_module
 
     calls = []
     real = tab_module.person_visits

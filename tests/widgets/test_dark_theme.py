@@ -121,7 +121,7 @@ def test_login_hint_and_error_read(qtbot, theme, sqlite_core):
 def test_admin_help_and_import_messages_read(qtbot, theme, sqlite_core, make_actor, tmp_path):
     from app.queries.organisations import products_on_org_price_list
     from widgets.admin_products import ProductsDialog
-    from widgets.preorders import ImportDialog
+    from widgets.preorders.importing import ImportDialog
 
     services = services_for(sqlite_core, make_actor, tmp_path)
     products = ProductsDialog(services)

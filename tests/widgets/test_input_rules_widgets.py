@@ -17,10 +17,10 @@ from db.models import Address, Person
 from tests.app.conftest_data import add_person
 from widgets.date_field import DateField
 from widgets.person_card import PersonCardWidget
-from widgets.person_tabs import AddressTab
+from widgets.person_tabs.address import AddressTab
 from widgets.search_panel import SearchPanel
 from widgets.services import Bus, UiServices
-from widgets.till import CashDialog
+from widgets.till.cash import CashDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -103,7 +103,6 @@ def test_phones_typed_in_search_as_the_member_gives_them(qtbot, panel, people, t
 
 @pytest.fixture
 def card(qtbot, sqlite_core, make_actor, tmp_path, monkeypatch):
-    monkeypatch.setattr(PersonCardWidget, "internal_message_box", staticmethod(lambda parent, text: None))
     monkeypatch.setattr(PersonCardWidget, "error_box", staticmethod(lambda p, title, text: None))
     with sqlite_core.sessions() as s, s.begin():
         person_id = add_person(s, "Anna", "Öberg", personnummer="850709-9805").id

@@ -60,7 +60,7 @@ def test_the_crash_dialog_is_ready_before_the_log_in_and_a_crash_is_kept_for_the
                                                                                         monkeypatch):
     import sys
 
-    from app.main import main
+    from reception.launcher import main
     from widgets import errors
 
     monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path))

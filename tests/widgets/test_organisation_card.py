@@ -12,7 +12,7 @@ from db.models import Organisation
 from tests.app.orgdata import add_preorder, build_orgs
 from widgets.organisation_card import NO_RIGHT, OrganisationCardWidget
 from widgets.organisation_search import OrganisationSearchPanel, OrganisationTableModel
-from widgets.preorders import PreOrderAdminDialog
+from widgets.preorders.admin import PreOrderAdminDialog
 from widgets.services import Bus, UiServices
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

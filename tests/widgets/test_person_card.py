@@ -1,7 +1,7 @@
 """The person card widget: header, deviation colours, internal message, editing, journal right, menus."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
@@ -10,12 +10,12 @@ from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from app.menus import TILL_MISSING, MenuTarget
-from db.models import AuditEntry, Person
-from db.seed import DEVIATION_TYPES
+from db.models import AuditEntry, AutogiroDebit, Person
+from app.seeding.reference import DEVIATION_TYPES
 from tests.app.conftest_data import (add_card, add_freeze, add_invoice, add_mandate, add_person, add_photo,
                                      add_price_list, add_product, add_subscription, set_severity)
 from widgets.person_card import SEVERITY_COLOURS, PersonCardWidget
-from widgets.person_tabs import SubscriptionsTab
+from widgets.person_tabs.subscriptions import SubscriptionsTab
 from widgets.services import Bus, UiServices
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -35,8 +35,7 @@ def _jpeg() -> bytes:
 
 @pytest.fixture
 def popups(monkeypatch):
-    shown = []
-    monkeypatch.setattr(PersonCardWidget, "internal_message_box", staticmethod(lambda parent, text: shown.append(text)))
+    shown = []  # no modal box any more: the internal message is a banner (test_card_overview.py)
     errors = []
     monkeypatch.setattr(PersonCardWidget, "error_box", staticmethod(lambda p, title, text: errors.append(text)))
     return shown, errors
@@ -76,6 +75,12 @@ def everything(sqlite_core):
         add_photo(s, p2, _jpeg())
         add_card(s, p2, "0001", status="sparrat")
         add_mandate(s, p2, "avvisat")
+        failed = add_invoice(s, p2, 39900)  # an autogiro debit Bankgirot reported failed (issue 17)
+        failed_sub = add_subscription(s, p2, ag, status="avslutat", end_date=TODAY, charged_through=TODAY)
+        s.add(AutogiroDebit(subscription_id=failed_sub.id, payer_id=p2.id, payer_number="42", debit_date=TODAY,
+                            amount_ore=39900, period_from=TODAY, period_to=TODAY, invoice_id=failed.id,
+                            status="misslyckad", created_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+                            updated_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
         p3 = add_person(s, "Bgc", "Berg")
         add_photo(s, p3, _jpeg())
         add_card(s, p3, "0003")
@@ -134,13 +139,10 @@ def test_header_and_internal_message(make_card, everything, popups):
     assert card.personnummer_label.text() == "Personnummer: 19900101-1239"
     assert card.customer_type_label.text() == f"Kundtyp: Student t.o.m. {TODAY + timedelta(days=10):%Y-%m-%d}"
     assert card.card_label.text() == "Kort: saknas" and card.photo.text() == "Foto saknas"
-    assert shown == ["Hämta nyckel i kassan"]
-    card.reload()  # a reload after an edit is no new look-up
-    assert shown == ["Hämta nyckel i kassan"]
-    card.show_person(everything[0])
-    assert len(shown) == 2
+    assert card.internal_message.isVisible() and card.internal_message.text.text() == "Hämta nyckel i kassan"
+    assert shown == []  # a banner, never a modal box
     card.show_person(everything[2])
-    assert len(shown) == 2  # no message, no pop-up
+    assert not card.internal_message.isVisible()  # no message, no banner
     assert not card.photo.pixmap().isNull() and card.card_label.text() == "Kort: 0003"
 
 
@@ -233,9 +235,9 @@ def test_addresses_tab_saves_both_addresses(qtbot, make_card, everything, sqlite
 def test_journal_tab_needs_the_right(make_card, everything):
     recep = make_card("recep")
     assert "Kundjournal" not in recep.tab_titles()
-    assert recep.tab_titles() == ["Basuppgifter", "Adress/Fakturaadress", "Marknad", "Meddelanden", "Dokument",
+    assert recep.tab_titles() == ["Översikt", "Basuppgifter", "Adress/Fakturaadress", "Marknad", "Meddelanden", "Dokument",
                                   "Bokningar", "Tidigare köp", "Ekonomi", "Fakturor", "Personal", "Abonnemang",
-                                  "Värdekort", "Besök"]
+                                  "Värdekort", "Besök", "Autogiro"]
     admin = make_card("admin")
     assert admin.tab_titles()[-1] == "Kundjournal"
 

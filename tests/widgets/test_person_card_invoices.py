@@ -18,7 +18,8 @@ from app.routines.pay_order import PayOrder, PayOrderRoutine
 from db.models import Document, Invoice, Order, OutboxMessage
 from tests.app.conftest_data import NOW, add_invoice, add_person
 from widgets.person_card import PersonCardWidget
-from widgets.person_tabs import SELECT_DOCUMENT, SELECT_INVOICE, CreditReasonDialog, DocumentsTab, InvoicesTab
+from widgets.person_tabs.documents import SELECT_DOCUMENT, DocumentsTab
+from widgets.person_tabs.invoices import SELECT_INVOICE, CreditReasonDialog, InvoicesTab
 from widgets.services import Bus, UiServices
 from widgets.tones import tone
 
@@ -49,7 +50,6 @@ def opened(monkeypatch):
 @pytest.fixture
 def errors(monkeypatch):
     shown = []
-    monkeypatch.setattr(PersonCardWidget, "internal_message_box", staticmethod(lambda parent, text: None))
     monkeypatch.setattr(PersonCardWidget, "error_box", staticmethod(lambda p, title, text: shown.append(text)))
     return shown
 

@@ -27,7 +27,6 @@ def dialogs(monkeypatch, tmp_path):
     monkeypatch.setattr(Dialogs, "confirm", staticmethod(lambda p, t, text: seen["confirm"].append(text) or seen["answer"]))
     monkeypatch.setattr(Dialogs, "info", staticmethod(lambda p, t, text: seen["info"].append(text)))
     monkeypatch.setattr(Dialogs, "error", staticmethod(lambda p, t, text: seen["error"].append(text)))
-    monkeypatch.setattr(PersonCardWidget, "internal_message_box", staticmethod(lambda parent, text: None))
     return seen
 
 

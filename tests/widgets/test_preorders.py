@@ -11,8 +11,11 @@ from PySide6.QtWidgets import QApplication, QDialog
 from app.domain.preorder_csv import ERR_ALREADY_OPEN, MSG_EMPTY, MSG_PDF, MSG_XLSX
 from app.routines.organisations import DUPLICATE_OPEN
 from tests.app.orgdata import PREORDER_FILES, TODAY, add_preorder, build_orgs, preorder_count, preorders
-from widgets.preorders import (ROW_ROLE, AddPreOrderDialog, ImportDialog, ImportPreviewModel, PreOrderAdminDialog,
-                               PreOrderFilterProxy, PreOrderTableModel)
+from widgets.preorders.add import AddPreOrderDialog
+from widgets.preorders.admin import PreOrderAdminDialog
+from widgets.preorders.importing import ImportDialog, ImportPreviewModel
+from widgets.preorders.models import PreOrderFilterProxy, PreOrderTableModel
+from widgets.table_model import ROW_ROLE
 from widgets.services import Bus, UiServices
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -110,11 +113,11 @@ def test_sorting_by_header_click_uses_swedish_order_and_dates(qtbot, make_admin,
     assert shown_names(dialog)[0] == "Åsa Öberg"  # "Gym 12 månader" before "Gym AG"
 
 
-def test_models_pass_the_model_tester(qtmodeltester, sqlite_core, orgs, five):
+def test_models_pass_the_model_tester(qtmodeltester, sqlite_core, orgs, five, make_actor):
     from app.queries.organisations import list_preorders
 
     with sqlite_core.sessions() as s:
-        rows = list_preorders(s, orgs.volvo)
+        rows = list_preorders(s, make_actor(sqlite_core, "admin"), orgs.volvo)
     model = PreOrderTableModel()
     model.set_rows(rows)
     qtmodeltester.check(model)
@@ -181,13 +184,15 @@ def test_a_used_preorder_cannot_be_removed(qtbot, make_admin, five):
     assert dialog.remove_button.isEnabled()
 
 
-def test_the_routine_refuses_a_user_without_the_right(qtbot, make_admin, five, sqlite_core, orgs, monkeypatch):
-    monkeypatch.setattr(PreOrderAdminDialog, "confirm", staticmethod(lambda parent, row: True))
-    dialog = make_admin("recep")
-    select(dialog, "Bo Ek")
-    with reloaded(qtbot, dialog):
-        qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+def test_a_user_without_the_right_gets_no_list_only_the_reason(qtbot, make_services, five, sqlite_core, orgs):
+    """The pre-order queries check Organisationer themselves (docs/decisions/rights-in-queries.md)."""
+    dialog = PreOrderAdminDialog(make_services("recep"), orgs.volvo)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.message.text() != "", timeout=5000)
     assert dialog.message.text().startswith("Du saknar rättigheten ”Organisationer”.")
+    assert dialog.model.rowCount() == 0 and not dialog.remove_button.isEnabled()
+    assert not dialog.add_button.isEnabled() and not dialog.import_button.isEnabled()
     assert {p.name: p.status for p in preorders(sqlite_core, orgs.volvo)}["Bo Ek"] == "oppen"
 
 
@@ -197,12 +202,12 @@ def test_the_routine_refuses_a_user_without_the_right(qtbot, make_admin, five, s
 
 
 @pytest.fixture
-def make_add(qtbot, make_services, orgs, sqlite_core):
+def make_add(qtbot, make_services, orgs, sqlite_core, make_actor):
     from app.queries.organisations import products_on_org_price_list
 
     def make(username: str = "admin") -> AddPreOrderDialog:
-        with sqlite_core.sessions() as s:
-            products = products_on_org_price_list(s, orgs.volvo)
+        with sqlite_core.sessions() as s:  # the choices the admin dialog hands over (read with the right)
+            products = products_on_org_price_list(s, make_actor(sqlite_core, "admin"), orgs.volvo)
         dialog = AddPreOrderDialog(make_services(username), orgs.volvo, products)
         qtbot.addWidget(dialog)
         dialog.show()
@@ -314,12 +319,12 @@ def test_no_price_list_means_nothing_to_add_or_import(make_admin, orgs):
 
 
 @pytest.fixture
-def make_import(qtbot, make_services, orgs, sqlite_core):
+def make_import(qtbot, make_services, orgs, sqlite_core, make_actor):
     from app.queries.organisations import products_on_org_price_list
 
     def make(path, username: str = "admin") -> ImportDialog:
-        with sqlite_core.sessions() as s:
-            products = products_on_org_price_list(s, orgs.volvo)
+        with sqlite_core.sessions() as s:  # the choices the admin dialog hands over (read with the right)
+            products = products_on_org_price_list(s, make_actor(sqlite_core, "admin"), orgs.volvo)
         dialog = ImportDialog(make_services(username), orgs.volvo, products, choose_file=lambda parent: str(path))
         qtbot.addWidget(dialog)
         dialog.show()

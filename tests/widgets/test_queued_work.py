@@ -25,7 +25,6 @@ def window(qtbot, sqlite_core, make_actor, tmp_path, clock):
     core.outbox = Outbox(tmp_path / "replica" / "desk.outbox.db")
     services = UiServices(core=core, actor=make_actor(core, "recep"), bus=Bus(), user_data_dir=tmp_path)
     w = MainWindow(services)
-    w.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

@@ -89,7 +89,7 @@ def main_window_with_person(services):
 
 
 def till(services):
-    from widgets.till import TillWindow
+    from widgets.till.window import TillWindow
 
     return TillWindow(services)
 
@@ -172,40 +172,40 @@ def _org_products(services):
 
 
 def preorder_admin(services):
-    from widgets.preorders import PreOrderAdminDialog
+    from widgets.preorders.admin import PreOrderAdminDialog
 
     orgs, _ = _org_products(services)
     return PreOrderAdminDialog(services, orgs.volvo)
 
 
 def preorder_import(services):
-    from widgets.preorders import ImportDialog
+    from widgets.preorders.importing import ImportDialog
 
     orgs, items = _org_products(services)
     return ImportDialog(services, orgs.volvo, items, choose_file=lambda parent: None)
 
 
 def preorder_add(services):
-    from widgets.preorders import AddPreOrderDialog
+    from widgets.preorders.add import AddPreOrderDialog
 
     orgs, items = _org_products(services)
     return AddPreOrderDialog(services, orgs.volvo, items)
 
 
 def cash(services):
-    from widgets.till import CashDialog
+    from widgets.till.cash import CashDialog
 
     return CashDialog(29930)
 
 
 def cancel_order(services):
-    from widgets.till import CancelDialog
+    from widgets.till.cancel import CancelDialog
 
     return CancelDialog(100001)
 
 
 def credit_reason(services):
-    from widgets.person_tabs import CreditReasonDialog
+    from widgets.person_tabs.invoices import CreditReasonDialog
 
     return CreditReasonDialog(700001)
 

@@ -10,9 +10,9 @@ from db.engine import make_engine, make_session_factory
 from db.models import Payment
 from tests.app.sync.proxy import TcpProxy
 from tests.app.test_orders import FEE, charge, make_person
-from tests.widgets.test_till import Errors
+from tests.widgets.test_till import Errors, answer_payment_question
 from widgets.services import Bus, UiServices
-from widgets.till import TillWindow
+from widgets.till.window import TillWindow
 
 pytestmark = [pytest.mark.pg, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
                                                         r"This plugin does not support raise\(\)")]
@@ -33,6 +33,7 @@ def test_pay_with_the_link_cut_says_so_and_paying_again_takes_the_money_once(qtb
         till.show_order(order_id)
         qtbot.waitUntil(lambda: not till.busy and till.summary is not None, timeout=5000)
         proxy.reset()
+        answer_payment_question(qtbot)
         till.pay("kort")
         qtbot.waitUntil(lambda: bool(errors.shown), timeout=10000)
         assert errors.shown[0].message.startswith("Kontakten med databasen bröts – inget sparades")
@@ -42,6 +43,7 @@ def test_pay_with_the_link_cut_says_so_and_paying_again_takes_the_money_once(qtb
         till.show_order(order_id)
         qtbot.waitUntil(lambda: not till.busy and till.summary is not None and till.summary.status == "oppen",
                         timeout=5000)
+        answer_payment_question(qtbot)
         till.pay("kort")
         qtbot.waitUntil(lambda: not till.busy and till._unconfirmed_payment is None, timeout=10000)
         with make_session_factory(pg_db.engine)() as session:

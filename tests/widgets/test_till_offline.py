@@ -8,7 +8,7 @@ from app.errors import NeedsServer
 from app.routines.pay_order import PayOrder, PayOrderRoutine
 from app.sync.connectivity import Connectivity
 from widgets.services import Bus, UiServices
-from widgets.till import TILL_OFFLINE, TillWindow
+from widgets.till.window import TILL_OFFLINE, TillWindow
 
 
 def test_the_till_says_it_takes_no_payments_offline_and_refuses_one(qtbot, sqlite_core, make_actor, tmp_path, clock):

@@ -11,14 +11,16 @@ import subprocess
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from app import menus
 from app.menus import MenuTarget
 from tests.app import sub_builders as b
 from tests.wizards.conftest import Driver
-from widgets.till import TillWindow
+from widgets import printing
+from widgets.till.window import TillWindow
 from wizards.base import ERROR_STYLE, PageId
 from wizards.subscription.actions import ACTION_CODES, register_subscription_actions
 from wizards.subscription.wizards import BEKRAFTA, FRYSNINGSORSAK, PERIOD, FreezeWizard
@@ -171,8 +173,9 @@ def test_freeze_end_to_end_from_the_person_card_menu(qtbot, services, world, sql
                  "Frysta debiterade dagar tillgodo", "Nästa debitering</b></td><td>2027-01-31"):
         assert part in text
     assert d.page().total.text() == ""  # Frys never charges
-    assert not d.page().findChild(type(d.page().buttons.itemAt(0).widget()), "print_confirmation").isVisible()
+    assert d.page().findChild(QPushButton, "print_confirmation") is None  # nothing to print before Slutför
     finish_without_order(d, services)
+    assert d.wizard.confirmation_dialog is None  # "Använd bekräftelse på frysning" is off
 
     for sid in (gym, towel):
         assert b.sub(sqlite_core, sid)["status"] == "fryst"
@@ -278,12 +281,43 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
                           check=True).stdout
 
 
-def test_freeze_confirmation_is_printed_and_emailed_with_the_pdf(qtbot, services, world, sqlite_core, monkeypatch,
-                                                                 tmp_path):
+class PdfPrinters:
+    """Stands in for the PC's printers: every printout goes to a PDF file in the test's folder."""
+
+    def __init__(self, folder) -> None:
+        self.folder, self.made = folder, []
+
+    def __call__(self, printer_name: str = ""):
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        path = self.folder / f"utskrift-{len(self.made) + 1}.pdf"
+        printer.setOutputFileName(str(path))
+        self.made.append(path)
+        return printer
+
+
+def accept_print_dialog(titles: list) -> None:
+    """When Qt's print dialog opens, press Skriv ut."""
+    tries = iter(range(250))  # about 5 s
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QPrintDialog):
+            if next(tries, None) is not None:
+                QTimer.singleShot(20, answer)
+            return
+        titles.append(dialog.windowTitle())
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+
+
+def test_freeze_confirmation_prints_only_after_slutfor_what_was_saved(qtbot, services, world, sqlite_core,
+                                                                       monkeypatch, tmp_path):
     cat, anna, gym, towel = world
     b.setting(sqlite_core, "freeze_confirmation", True)
-    opened: list = []
-    monkeypatch.setattr(FreezeWizard, "open_document", staticmethod(opened.append))
+    printers = PdfPrinters(tmp_path)
+    monkeypatch.setattr(printing, "new_printer", printers)
     d = start(qtbot, services, menus.FRYS, anna, gym)
     identify(d)
     d.next(PERIOD)
@@ -291,53 +325,51 @@ def test_freeze_confirmation_is_printed_and_emailed_with_the_pdf(qtbot, services
     d.screenshot("frys-period.png")
     d.next(BEKRAFTA)
     assert "Skrivs ut och skickas till kund1@example.se" in summary_text(d)
-    button = d.wizard.print_button
-    assert button.isVisible()
-    d.click(button)
-    assert len(opened) == 1 and opened[0].parent.name == "frysbekraftelser"
-    printed = opened[0].read_bytes()
-    assert printed.startswith(b"%PDF")
-    text = pdf_text(printed, tmp_path)
+    # Nothing can be printed before the freeze is saved.
+    assert d.page().findChild(QPushButton, "print_confirmation") is None
+    finish_without_order(d, services)
+    assert b.sub(sqlite_core, gym)["status"] == "fryst" and printers.made == []
+
+    dialog = d.wizard.confirmation_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.focusWidget() is dialog.print_button and dialog.print_button.isDefault()
+    assert dialog.text.text() == ("Abonnemanget är fryst t.o.m. 2027-01-21. Skriv ut bekräftelsen till kunden. "
+                                  "Den skickas också till kund1@example.se.")
+    titles: list[str] = []
+    accept_print_dialog(titles)
+    qtbot.keyClick(dialog.print_button, Qt.Key.Key_Return)  # Enter on the focused "Skriv ut bekräftelse"
+    qtbot.waitUntil(lambda: bool(printers.made) and printers.made[0].exists(), timeout=5000)
+    assert titles == ["Skriv ut – Bekräftelse på frysning – Kund1 Svensson"]
+    text = pdf_text(printers.made[0].read_bytes(), tmp_path)
     for part in ("Bekräftelse på frysning av abonnemang", "Kund1 Svensson", "Gym AG",
                  "2026-11-22 – 2027-01-21 (61 dagar", "Nästa debitering 2027-01-31"):
         assert part in text
-    finish_without_order(d, services)
-    assert len(opened) == 1  # printed once, not again after Slutför
+    assert dialog.message.text() == "Bekräftelsen är utskriven."
     (mail,) = b.outbox(sqlite_core)
     assert mail["recipient"] == "kund1@example.se" and mail["attachment_name"] == "frysbekraftelse.pdf"
-    assert mail["attachment"].startswith(b"%PDF")
+    assert mail["attachment"] == dialog.pdf  # the printed document is the one saved with the freeze
     assert "Bekräftelse på frysning av abonnemang" in pdf_text(mail["attachment"], tmp_path)
 
+    saved = tmp_path / "sparad.pdf"
+    monkeypatch.setattr(printing, "ask_save_path", lambda parent, title, suggested: str(saved))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert saved.read_bytes() == mail["attachment"]
+    assert dialog.message.text() == f"Bekräftelsen är sparad som {saved}."
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
 
-def test_freeze_confirmation_not_printed_before_slutfor_opens_after(qtbot, services, world, sqlite_core,
-                                                                    monkeypatch):
+
+def test_a_freeze_cancelled_before_slutfor_prints_nothing(qtbot, services, world, sqlite_core, monkeypatch,
+                                                         tmp_path):
     cat, anna, gym, towel = world
     b.setting(sqlite_core, "freeze_confirmation", True)
-    opened: list = []
-    monkeypatch.setattr(FreezeWizard, "open_document", staticmethod(opened.append))
+    printers = PdfPrinters(tmp_path)
+    monkeypatch.setattr(printing, "new_printer", printers)
+    monkeypatch.setattr(FreezeWizard, "confirm_cancel", staticmethod(lambda parent: True))
     d = start(qtbot, services, menus.FRYS, anna, gym)
     identify(d)
     d.next(PERIOD)
     d.next(BEKRAFTA)
-    finish_without_order(d, services)
-    assert len(opened) == 1 and opened[0].read_bytes() == b.outbox(sqlite_core)[0]["attachment"]
-
-
-def test_freeze_is_kept_when_the_confirmation_cannot_be_saved_for_printing(qtbot, services, world, sqlite_core,
-                                                                          monkeypatch, tmp_path):
-    cat, anna, gym, towel = world
-    b.setting(sqlite_core, "freeze_confirmation", True)
-    opened: list = []
-    monkeypatch.setattr(FreezeWizard, "open_document", staticmethod(opened.append))
-    blocked = tmp_path / "not-a-directory"
-    blocked.write_text("a file where the data directory should be")
-    services.user_data_dir = blocked
-    statuses: list[str] = []
-    services.bus.status.connect(statuses.append)
-    d = start(qtbot, services, menus.FRYS, anna, gym)
-    identify(d)
-    d.next(PERIOD)
-    d.next(BEKRAFTA)
-    finish_without_order(d, services)
-    assert b.sub(sqlite_core, gym)["status"] == "fryst" and len(b.outbox(sqlite_core)) == 1
-    assert opened == [] and statuses[-1].startswith("Bekräftelsen kunde inte sparas för utskrift")
+    d.wizard.reject()
+    assert not d.wizard.isVisible() and d.wizard.confirmation_dialog is None
+    assert printers.made == [] and b.outbox(sqlite_core) == [] and b.sub(sqlite_core, gym)["status"] != "fryst"

@@ -1,24 +1,24 @@
 """The freeze confirmation ("Bekräftelse på frysning", SPEC §6) as a PDF, drawn by Qt.
 
 The same facts as the e-mail text (``app.routines.subscriptions.freeze.confirmation_text``):
-a QTextDocument onto a QPdfWriter, A4, like the till's receipt (widgets/receipt.py). Needs a
-QGuiApplication (fonts). ``write_confirmation`` stores it under the user data directory, where
-"Skriv ut bekräftelse" opens it for printing.
+a ``PrintDocument`` (widgets/printing.py), A4, printed and attached as PDF from the same HTML.
+Needs a QGuiApplication (fonts). Nothing is printed before Slutför: afterwards
+``ConfirmationPrintDialog`` offers "Skriv ut bekräftelse" (focused; Qt's print dialog) and
+"Spara som PDF…" for the document that was saved with the freeze and attached to its e-mail.
 """
 from __future__ import annotations
 
-import os
 from datetime import date
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.routines.subscriptions import FreezePreview
+from widgets import printing
+from widgets.printing import PrintDocument, pdf_bytes
 from wizards.subscription.pages.table import after_text
 
-RESOLUTION = 300
 MARGIN_MM = 20
 CONFIRMATION_DIR = "frysbekraftelser"
 
@@ -47,36 +47,86 @@ def confirmation_html(preview: FreezePreview, product_name: str, club_name: str,
     return "".join(parts)
 
 
+def confirmation_document(preview: FreezePreview, product_name: str, club_name: str, today: date) -> PrintDocument:
+    """The confirmation to print and attach: the same document on paper and in the PDF."""
+    return PrintDocument(f"Bekräftelse på frysning – {preview.customer_name}",
+                         confirmation_html(preview, product_name, club_name, today), club_name, font_pt=11,
+                         margin_mm=MARGIN_MM)
+
+
 def render_confirmation_pdf(preview: FreezePreview, product_name: str, club_name: str, today: date) -> bytes:
-    document = QTextDocument()
-    font = QFont()
-    font.setPointSizeF(11)
-    document.setDefaultFont(font)
-    document.setDocumentMargin(0)
-    document.setHtml(confirmation_html(preview, product_name, club_name, today))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(RESOLUTION)
-    writer.setTitle(f"Bekräftelse på frysning – {preview.customer_name}")
-    writer.setCreator(club_name)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter)
-    document.documentLayout().setPaintDevice(writer)
-    document.setTextWidth(writer.pageLayout().paintRectPixels(RESOLUTION).width())
-    painter = QPainter(writer)
-    document.drawContents(painter)
-    painter.end()
-    buffer.close()
-    return bytes(data.data())
+    return pdf_bytes(confirmation_document(preview, product_name, club_name, today))
 
 
-def write_confirmation(user_data_dir: Path, subscription_id: int, start: date, pdf: bytes) -> Path:
-    """Write atomically to <user data>/frysbekraftelser/frysbekraftelse-<id>-<start>.pdf."""
-    path = Path(user_data_dir) / CONFIRMATION_DIR / f"frysbekraftelse-{subscription_id}-{start:%Y%m%d}.pdf"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".pdf.tmp")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, path)
-    return path
+def suggested_path(user_data_dir: Path, subscription_id: int, start: date) -> Path:
+    """Where "Spara som PDF…" suggests it: <user data>/frysbekraftelser/frysbekraftelse-<id>-<start>.pdf."""
+    return Path(user_data_dir) / CONFIRMATION_DIR / f"frysbekraftelse-{subscription_id}-{start:%Y%m%d}.pdf"
+
+
+class ConfirmationPrintDialog(QDialog):
+    """After Slutför: the freeze is saved; print its confirmation (the focused default) or save it as PDF.
+
+    It prints the document that went with the saved freeze (and its e-mail), never a preview.
+    """
+
+    def __init__(self, document: PrintDocument, pdf: bytes, done_text: str, suggested: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document, self.pdf, self.suggested = document, pdf, suggested
+        self.setWindowTitle("Bekräftelse på frysning")
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        self.text = QLabel(done_text)
+        self.text.setWordWrap(True)
+        self.text.setStyleSheet("font-size: 11pt;")
+        layout.addWidget(self.text)
+        self.message = QLabel()
+        self.message.setObjectName("confirmation_message")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+        row = QHBoxLayout()
+        self.print_button = QPushButton("Skriv &ut bekräftelse")
+        self.print_button.setObjectName("print_confirmation")
+        self.print_button.setDefault(True)
+        self.save_button = QPushButton("Spara som &PDF…")
+        self.save_button.setAutoDefault(False)
+        self.close_button = QPushButton("S&täng")
+        self.close_button.setAutoDefault(False)
+        for button in (self.print_button, self.save_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+        layout.addLayout(row)
+        self.print_button.clicked.connect(self.print_confirmation)
+        self.save_button.clicked.connect(self.save_pdf)
+        self.close_button.clicked.connect(self.accept)
+        self.print_button.setFocus()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.print_button.setFocus()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;" if error else "color: #166534;")
+        self.message.show()
+
+    def print_confirmation(self) -> None:
+        try:
+            printed = printing.print_with_dialog(self, self.document)
+        except printing.PrintFailed as err:
+            self._say(str(err), error=True)
+            return
+        if printed:
+            self._say("Bekräftelsen är utskriven.")
+            self.close_button.setFocus()
+
+    def save_pdf(self) -> None:
+        try:
+            path = printing.save_pdf_as(self, self.pdf, self.suggested, "Spara bekräftelsen som PDF")
+        except OSError as err:
+            self._say(f"Bekräftelsen kunde inte sparas: {err.strerror or err}.", error=True)
+            return
+        if path is not None:
+            self._say(f"Bekräftelsen är sparad som {path}.")

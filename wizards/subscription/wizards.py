@@ -20,11 +20,9 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any, Callable
+from datetime import timedelta
+from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from app.domain.money import format_sek
@@ -38,11 +36,12 @@ from app.routines.subscriptions import (CancelSubscription, CancelSubscriptionRo
                                         ThawSubscriptionRoutine, UpgradeSubscriptionRoutine)
 from app.routines.subscriptions.facts import freeze_rules, period_months
 from app.settings import load_settings
+from widgets.printing import pdf_bytes
 from widgets.services import UiServices
-from wizards.base import PageId, ReceptionWizard
+from wizards.base import PageId, ReceptionWizard, keep_open
 from wizards.pages.identifiering import IdentifieringPage
 from wizards.pages.sammanfattning import Summary
-from wizards.subscription.confirmation import render_confirmation_pdf, write_confirmation
+from wizards.subscription.confirmation import ConfirmationPrintDialog, confirmation_document, suggested_path
 from wizards.subscription.pages.bekrafta import BekraftaPage
 from wizards.subscription.pages.frysningsorsak import FrysningsorsakPage
 from wizards.subscription.pages.period import (CancelPeriodPage, DebitPeriodPage, FreezeEndPage, FreezePeriodPage,
@@ -58,11 +57,6 @@ BEKRAFTA = PageId.SAMMANFATTNING
 
 def d(value) -> str:
     return value.isoformat() if value is not None else "–"
-
-
-def open_file(path: Path) -> None:
-    """Open a saved PDF in the desktop's viewer, where it is printed."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 @dataclass(frozen=True)
@@ -279,13 +273,11 @@ class ChangeProductWizard(SubscriptionWizard):
 class FreezeWizard(SubscriptionWizard):
     """Identifiering → Frysningsorsak (only with "Använd avvikelseorsaker") → Period → Bekräfta.
 
-    With "Använd bekräftelse på frysning" on, the confirmation PDF is rendered from the preview, passed to the
-    routine (attached to the e-mail) and printed: "Skriv ut bekräftelse" on Bekräfta, or after Slutför when it was
-    not printed before.
+    With "Använd bekräftelse på frysning" on, the confirmation is rendered at Slutför from the routine's preview
+    and passed to the routine (attached to the e-mail). Only after the freeze is saved does
+    ``ConfirmationPrintDialog`` offer "Skriv ut bekräftelse" (focused) and "Spara som PDF…" for that document;
+    nothing can be printed before Slutför. Queued offline, nothing is saved yet, so nothing is offered.
     """
-
-    #: (path) -> None: opens the saved confirmation for printing. Tests replace it.
-    open_document: Callable[[Path], None] = staticmethod(open_file)
 
     def __init__(self, services: UiServices, target: MenuTarget, parent: QWidget | None = None) -> None:
         super().__init__(services, "Frys abonnemang", target, FreezeSubscriptionRoutine(services.core), parent)
@@ -295,8 +287,8 @@ class FreezeWizard(SubscriptionWizard):
         self.use_reasons = settings.use_deviation_reasons
         self.confirmation = settings.freeze_confirmation
         self.club_name = settings.club_name
-        self.printed: Path | None = None
-        self.print_failed: str | None = None
+        self.saved_confirmation = None  # (document, pdf) that went with the saved freeze
+        self.confirmation_dialog: ConfirmationPrintDialog | None = None
         self.orsak = None
         if self.use_reasons:
             self.orsak = FrysningsorsakPage(services, self.routine.reasons())
@@ -304,9 +296,6 @@ class FreezeWizard(SubscriptionWizard):
         self.period = FreezePeriodPage(services, lambda start: self.routine.limits(self.subscription_id, start),
                                        str(rules.min), str(rules.max))
         self.setPage(PERIOD, self.period)
-        self.print_button = self.bekrafta.add_button("Skriv &ut bekräftelse", "print_confirmation",
-                                                     self.print_confirmation)
-        self.print_button.setVisible(self.confirmation)
 
     def command(self) -> FreezeSubscription:
         return FreezeSubscription(self.subscription_id, self.period.start_date(), self.period.end_date(),
@@ -334,40 +323,37 @@ class FreezeWizard(SubscriptionWizard):
                          else "Skrivs ut (kunden saknar e-postadress)"))
         return rows
 
-    def confirmation_pdf(self, preview) -> bytes:
-        today = self.services.core.clock.today()
-        return render_confirmation_pdf(preview, self.info.product_name, self.club_name, today)
-
-    def print_confirmation(self) -> None:
-        try:
-            preview = self.preview()
-        except UserError as err:
-            self.show_error(err)
-            return
-        self.printed = write_confirmation(self.services.user_data_dir, self.subscription_id, preview.start,
-                                          self.confirmation_pdf(preview))
-        self.open_document(self.printed)
-
     def run(self):
         command = self.command()
-        pdf = None
+        saved = None
         if self.confirmation:
-            pdf = self.confirmation_pdf(self.routine.preview(command))
-            command = replace(command, confirmation_pdf=pdf)
+            preview = self.routine.preview(command)
+            document = confirmation_document(preview, self.info.product_name, self.club_name,
+                                             self.services.core.clock.today())
+            saved = (document, pdf_bytes(document), preview)
+            command = replace(command, confirmation_pdf=saved[1])
         result = self.routine.execute(command, self.services.actor)
-        if pdf is not None and self.printed is None:
-            try:
-                self.printed = write_confirmation(self.services.user_data_dir, self.subscription_id, command.start,
-                                                  pdf)
-            except OSError as err:  # the freeze is saved and e-mailed; only the printout failed
-                log.warning("the freeze confirmation could not be saved: %s", err)
-                self.print_failed = f"Bekräftelsen kunde inte sparas för utskrift ({err.strerror or err})."
-            else:
-                self.open_document(self.printed)
+        self.saved_confirmation = saved  # only now: the freeze (and the e-mail with this PDF) is saved
         return result
 
+    def after_success(self, result) -> None:
+        super().after_success(result)
+        if self.saved_confirmation is None:
+            return
+        document, pdf, preview = self.saved_confirmation
+        sent = (f" Den skickas också till {preview.confirmation_email}." if preview.confirmation_email
+                else " Kunden saknar e-postadress, så den skickas inte.")
+        self.confirmation_dialog = ConfirmationPrintDialog(
+            document, pdf, f"{self.done_text()} Skriv ut bekräftelsen till kunden.{sent}",
+            suggested_path(self.services.user_data_dir, self.subscription_id, preview.start), self.parentWidget())
+        keep_open(self.services, self.confirmation_dialog)
+
     def done_text(self) -> str:
-        return self.print_failed or "Abonnemanget är fryst."
+        """What was saved, not more: a freeze that starts later is only planned (issue 14 §1)."""
+        command = self.command()
+        if command.start > self.services.core.clock.today():
+            return f"Frysning planerad {d(command.start)} – {d(command.end)}."
+        return f"Abonnemanget är fryst t.o.m. {d(command.end)}."
 
 
 # --------------------------------------------------------------------------
@@ -403,6 +389,14 @@ class ThawWizard(SubscriptionWizard):
         return rows
 
     def done_text(self) -> str:
+        """From the saved result: a thaw that waits for the shortest freeze period is only scheduled."""
+        result = getattr(self, "result_value", None)
+        new_end = getattr(result, "new_end", None)
+        if new_end is not None and new_end >= self.services.core.clock.today():
+            return f"Upptining planerad {d(new_end + timedelta(days=1))} (när kortaste frysperioden är uppnådd)."
+        if new_end is None and getattr(self.last_preview, "effective", None) is not None \
+                and self.last_preview.freeze_start > self.services.core.clock.today():
+            return "Den planerade frysningen är borttagen."
         return "Abonnemanget är upptinat."
 
 

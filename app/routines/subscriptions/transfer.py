@@ -15,6 +15,8 @@ active main subscription; not the same person. Decisions:
   the receiver;
 * the transferor's add-on subscriptions are not transferred: they end today
   (status 'avslutat', end date today);
+* both cards keep a trace: a note "Överlåtet till <name> (<customer no>): …" on the giver's and
+  "Överlåtet från …" on the receiver's (shown under Meddelanden and on the card's Översikt);
 * add-ons chosen on Produkter are the receiver's: a subscription add-on becomes
   an add-on subscription of the receiver up to the same debiterat t.o.m. (its
   value of those days is charged), a one-off item (överlåtelseavgift) is charged
@@ -252,7 +254,7 @@ class TransferSubscriptionRoutine(SubscriptionRoutine[TransferSubscription, Tran
         return (loaded, receiver, data, leg, valid_until, new_addons, drafts, access), preview
 
     def _write(self, session: Session, plan, cmd: TransferSubscription, actor: Actor):
-        from db.models import Subscription
+        from db.models import Note, Person, Subscription
 
         (loaded, receiver, data, leg, valid_until, new_addons, drafts, access), preview = plan
         now = self.core.clock.now()
@@ -265,6 +267,7 @@ class TransferSubscriptionRoutine(SubscriptionRoutine[TransferSubscription, Tran
         store_access(session, receiver.id, access, now)
 
         sub = loaded.main
+        transferor = session.get(Person, sub.user_id)
         for addon in loaded.addons:
             addon.status = "avslutat"
             addon.end_date = today
@@ -282,6 +285,14 @@ class TransferSubscriptionRoutine(SubscriptionRoutine[TransferSubscription, Tran
             session.flush()
             new_ids.append(row.id)
             sub_for_product[addon.id] = row.id
+        # The giver's card keeps the trace (and the receiver's says where it came from): a note each.
+        what = f"{sub.product.name}, giltigt t.o.m. {iso(sub.charged_through)}"
+        session.add_all([
+            Note(person_id=transferor.id, kind="anteckning", created_at=now, created_by=actor.user_id,
+                 text=f"Överlåtet till {person_name(receiver)} ({receiver.customer_number}): {what}."),
+            Note(person_id=receiver.id, kind="anteckning", created_at=now, created_by=actor.user_id,
+                 text=f"Överlåtet från {person_name(transferor)} ({transferor.customer_number}): {what}."),
+        ])
         drafts = [replace(d, subscription_id=sub_for_product.get(d.product_id)) for d in drafts]
         order = self._order(session, actor, receiver.id, drafts)
         result = TransferResult(sub.id, receiver.id, receiver.customer_number, tuple(a.id for a in loaded.addons),

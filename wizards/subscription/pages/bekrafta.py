@@ -3,13 +3,11 @@
 The Sammanfattning page of the registration flows with the subscription table added: the
 wizard gives ``summary()`` (rows, order lines, total) and ``table_rows()`` (the routine's
 preview rows); both come from the routine's ``preview``, so the page shows exactly what
-Slutför will write. ``add_button`` puts an action under the table (Frys: "Skriv ut bekräftelse").
+Slutför will write. Nothing is printed here: a freeze confirmation is printed after Slutför.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QLabel
 
 from widgets.services import UiServices
 from wizards.pages.sammanfattning import SammanfattningPage
@@ -26,16 +24,6 @@ class BekraftaPage(SammanfattningPage):
         # Under the details, above the order lines.
         layout.insertWidget(1, self.table_label)
         layout.insertWidget(2, self.table)
-        self.buttons = QHBoxLayout()
-        self.buttons.addStretch(1)
-        layout.addLayout(self.buttons)
-
-    def add_button(self, text: str, name: str, callback: Callable[[], None]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.clicked.connect(callback)
-        self.buttons.insertWidget(0, button)
-        return button
 
     def enter_page(self, first: bool) -> None:
         super().enter_page(first)
