@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
 
 from app.autogiro.routines import EXPORTS, ExportCommand, ImportBankgirotFile, ImportCommand, ImportLine, ImportResult
 from app.errors import UserError
-from widgets.preorders import ERROR_STYLE, OK_STYLE, TaskRunner
+from widgets.preorders.common import ERROR_STYLE, OK_STYLE, TaskRunner
 from widgets.services import UiServices
 from widgets.table_model import RowTableModel
 

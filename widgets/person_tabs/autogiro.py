@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from app.clock import STOCKHOLM
 from app.domain.money import format_sek
 from app.domain.periods import iso
-from widgets.person_tabs import fill_table, read_only_table
+from widgets.person_tabs.common import fill_table, read_only_table
 
 EVENT_NAMES = {"skickad": "Skickat till Bankgirot", "godkand": "Godkänt", "avvisad": "Avvisat",
                "makulerad": "Makulerat", "makulering_skickad": "Makulering skickad",
