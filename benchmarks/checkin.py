@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     from db.models import Person, Visit
     from widgets.checkin_banner import CheckInBanner
     from widgets.day_overview import DayOverviewWindow
+    import wizards  # noqa: F401 - the wizards' menu entries on the window, as the program has them
     from widgets.main_window import MainWindow
     from widgets.services import Bus, UiServices
 

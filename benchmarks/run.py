@@ -547,6 +547,7 @@ def child_app(url: str, today: date) -> int:
     from app.clock import FixedClock
     from app.startup import open_core
     from widgets.app import application
+    import wizards  # noqa: F401 - the wizards' menu entries on the window, as the program has them
     from widgets.main_window import MainWindow
 
     from PySide6.QtCore import qInstallMessageHandler

@@ -16,6 +16,7 @@ from app.main import main as command_line
 
 
 def start_window(args: argparse.Namespace, clock: Clock, show_error: Callable[[str, str], None] | None) -> int:
+    import wizards  # noqa: F401 - adds the wizards' menu entries to the window (widgets.services.ACTION_PROVIDERS)
     from widgets.app import run
 
     return run(args, clock=clock, show_error=show_error)

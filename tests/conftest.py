@@ -8,6 +8,8 @@ os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
 import pytest  # noqa: E402
 
+import wizards  # noqa: E402,F401 - the wizards' menu entries for every MainWindow the tests build (issue 14 §7)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def screenshot_dir(tmp_path_factory):

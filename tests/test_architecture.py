@@ -233,3 +233,47 @@ def test_reception_demo_starts_the_window_on_the_seeded_demo_database(qapp, tmp_
             assert len(conn.execute(select(Person.id)).all()) > 100
     finally:
         engine.dispose()
+
+
+_LOOK_AT_THE_WINDOW = '''
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+import widgets.login as login_module
+from app.auth import login
+from reception.launcher import main
+from widgets.app import application
+
+login_module.LoginDialog.ask = classmethod(lambda cls, core, **kw: login(core, "admin", "demo"))
+
+
+def look():
+    windows = [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow" and w.isVisible()]
+    if not windows:
+        QTimer.singleShot(100, look)
+        return
+    extra = windows[0].services.extra
+    print("ACTIONS", " ".join(sorted(extra.get("menu_actions", {}))), "REGISTRATION", "start_registration" in extra)
+    windows[0].close()
+    QApplication.instance().quit()
+
+
+application()
+QTimer.singleShot(100, look)
+sys.exit(main(["--demo"]))
+'''
+
+
+def test_the_program_has_the_wizards_menu_entries_without_the_window_importing_them(tmp_path):
+    """The main window never imports the wizards (the contract above); the program's entry brings them
+    in, so the real window has every routine's entry — in a fresh interpreter, without tests/conftest."""
+    from app import menus
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RECEPTION_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _LOOK_AT_THE_WINDOW], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=180)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("ACTIONS")), "")
+    assert line, done.stdout + done.stderr
+    codes = set(line.split()[1:-2])
+    assert {menus.TECKNA_ABONNEMANG, menus.NYTT_MEDLEMSKORT, menus.FRYS} <= codes  # person and subscription wizards
+    assert line.endswith("REGISTRATION True")

@@ -6,7 +6,6 @@ card swipe anywhere opens that card's person card.
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
 
@@ -143,19 +142,14 @@ class _OutboxJob(QRunnable):
 
 
 def _register_actions(services: UiServices) -> None:
-    """Routines register the menu entries they implement; the card shows only those (no dead entries)."""
-    from wizards.actions import register_person_actions
-    from wizards.org_actions import register_organisation_actions
-
-    register_person_actions(services)
-    register_organisation_actions(services)
+    """Routines register the menu entries they implement; the card shows only those (no dead entries).
+    The wizards' entries come from the floor above through widgets.services.ACTION_PROVIDERS."""
     from widgets.personal_data import register_personal_data_actions
+    from widgets.services import ACTION_PROVIDERS
 
+    for provider in ACTION_PROVIDERS:
+        provider(services)
     register_personal_data_actions(services)
-    if importlib.util.find_spec("wizards.subscription.actions") is not None:
-        from wizards.subscription.actions import register_subscription_actions
-
-        register_subscription_actions(services)
 
 
 class MainWindow(QMainWindow):

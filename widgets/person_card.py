@@ -142,7 +142,7 @@ class PersonCardWidget(QWidget):
         from widgets.person_tabs.visits import VisitsTab  # issue 13
 
         self.visits_tab = VisitsTab(self)
-        from widgets.autogiro_tab import AutogiroTab  # issue 17
+        from widgets.person_tabs.autogiro import AutogiroTab  # issue 17
 
         self.autogiro_tab = AutogiroTab(self)
         pages = [(self.overview_tab, "Översikt"), (self.basic_tab, "Basuppgifter"),

@@ -34,3 +34,16 @@ class UiServices:
     cards: Any = None     # devices.hub.CardReaderHub
     postal: Any = None    # app.postal.PostalCodes
     extra: dict = field(default_factory=dict)
+
+
+#: The floors above the widgets add their menu actions to a desk's services through these (issue 14 §7):
+#: importing the `wizards` package registers the wizards' entries here, so the main window shows them
+#: without importing a floor above its own. The program's entry (reception/launcher.py) imports it;
+#: so do tests and benchmarks that build a MainWindow. See docs/decisions/layers.md.
+ACTION_PROVIDERS: list = []
+
+
+def add_action_provider(provider) -> None:
+    """provider(services) registers its entries in services.extra (see MainWindow._register_actions)."""
+    if provider not in ACTION_PROVIDERS:
+        ACTION_PROVIDERS.append(provider)

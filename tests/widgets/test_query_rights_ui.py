@@ -194,7 +194,7 @@ def test_with_systeminstallningar_the_settings_menu_opens_its_dialogs(qtbot, win
     window = window_for({SYSTEM_SETTINGS})
     assert menu_entries(window)["Inställningar"] == [
         "Kundrutiner…", "Inställningar…", "Personstatustyper…", "Avvikelseorsaker…", "Produkter och prislistor…",
-        "Lokalt register…", "E-post och SMS…"]
+        "Lokalt register…", "E-post och SMS…", "Autogiro (Bankgirot)…"]
     window.admin_actions["Personstatustyper…"].trigger()
     (dialog,) = window.services.extra["open_dialogs"]
     qtbot.waitExposed(dialog)
