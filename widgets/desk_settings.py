@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
+    QFrame,
+    QScrollArea,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -439,8 +441,16 @@ class DeskSettingsDialog(QDialog):
         form.addRow("", database_note)
         self._add_row(form, "&Foton i lokala kopian", self.photo_cache_spin)
 
+        # The fields scroll when the screen is small (a laptop at 150 %: 853×533); the buttons stay in view.
+        fields = QWidget()
+        fields.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setObjectName("desk_settings_fields")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(fields)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(self.button_box)
 

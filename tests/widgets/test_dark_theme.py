@@ -133,7 +133,7 @@ def test_admin_help_and_import_messages_read(qtbot, theme, sqlite_core, make_act
 
     orgs = build_orgs(sqlite_core)
     with sqlite_core.sessions() as s:
-        items = products_on_org_price_list(s, orgs.volvo)
+        items = products_on_org_price_list(s, services.actor, orgs.volvo)
     dialog = ImportDialog(services, orgs.volvo, items, choose_file=lambda parent: None)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -168,7 +168,7 @@ def _org_products(services):
 
     orgs = build_orgs(services.core)
     with services.core.sessions() as s:
-        return orgs, products_on_org_price_list(s, orgs.volvo)
+        return orgs, products_on_org_price_list(s, services.actor, orgs.volvo)
 
 
 def preorder_admin(services):
@@ -328,7 +328,7 @@ def test_the_start_fits_windows_while_the_desk_runs(qapp, tmp_path, monkeypatch)
     import logging
     import sys
 
-    from app.main import main
+    from reception.launcher import main
     from widgets.login import LoginDialog
     from widgets.screen_fit import ScreenFit
 
