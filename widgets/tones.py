@@ -5,7 +5,7 @@ A fixed grey (``color: #555``) or dark red on a dark window is invisible. So:
 * muted text (help, hints, secondary lines) is derived from the palette's roles — :func:`set_muted`
   gives the label the theme's text colour blended into its window colour (:func:`muted_color`), so it
   is dimmed and readable in every theme;
-* the signal colours (error red, OK green, warning amber) have no palette role: :func:`tone` picks
+* the signal colours (error red, OK green, warning amber, info blue) have no palette role: :func:`tone` picks
   the light-theme colour or a lighter one when the window is dark (:func:`is_dark`), as the label is
   made or its message is set. A theme switched while a window is open applies to the next window.
 
@@ -22,6 +22,7 @@ TONES: dict[str, tuple[str, str]] = {
     "error": ("#b00020", "#ff8a80"),
     "ok": ("#1b5e20", "#81c784"),
     "warning": ("#8a5a00", "#ffcc80"),
+    "info": ("#1d4ed8", "#93c5fd"),
 }
 
 

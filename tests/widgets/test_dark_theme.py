@@ -147,3 +147,30 @@ def test_table_texts_in_tones_read_on_the_table(theme):
     base = QApplication.palette().color(QPalette.ColorRole.Base)
     assert ratio(tone_color("error"), base) >= MINIMUM  # a refused import row (ImportPreviewModel)
     assert ratio(muted_color(), base) >= MINIMUM  # a removed pre-order, an inactive reason: dimmed, legible
+
+
+@pytest.mark.parametrize("status", ["aktivt", "fryst", "uppsagt"])
+def test_the_cards_overview_reads(qtbot, theme, sqlite_core, make_actor, tmp_path, monkeypatch, status):
+    from datetime import date
+
+    from tests.app import sub_builders as sb
+    from widgets.main_window import MainWindow
+
+    monkeypatch.setenv("RECEPTION_DATA_DIR", str(tmp_path / "data"))
+    cat = sb.catalog(sqlite_core)
+    anna = sb.person(sqlite_core, 1)
+    gym = sb.subscription(sqlite_core, anna, cat.gym, price_list_id=cat.ordinarie, status=status,
+                          end_date=date(2027, 1, 31) if status == "uppsagt" else None)
+    if status == "fryst":
+        sb.freeze(sqlite_core, gym, date(2026, 11, 1), date(2026, 12, 20))
+    window = MainWindow(services_for(sqlite_core, make_actor, tmp_path))
+    window.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_person(anna)
+    overview = window.person_card.overview_tab
+    qtbot.waitUntil(lambda: bool(overview.subscription_rows) and overview.debt.text() != "", timeout=5000)
+    qtbot.wait(50)
+    assert measured_contrast(overview.subscription_rows[0].state) >= MINIMUM  # Löper / Fryst / Uppsagt
+    assert measured_contrast(overview.debt) >= MINIMUM  # "Ingen skuld."
