@@ -4,6 +4,15 @@ Run under a virtual screen:  xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/py
 It starts the real application start-up path (reception.launcher.main(["--demo"])) on a fresh demo database
 in a temporary data directory, logs in as the demo receptionist, drives the main window the way a
 receptionist would and saves PNGs into docs/screenshots/.
+
+``--laptop NAME [--dark]`` instead takes the main window with a person card, the registration wizard and the
+till as a laptop shows them (issue 14 §5: every window fits and reads), as huvudfonster-NAME.png,
+registrering-NAME.png and kassa-NAME.png:
+
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py --laptop 1280x800
+    QT_SCALE_FACTOR=1.5 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py \
+        --laptop 150-procent          # 1280×800 at 150 %: 853×533 logical pixels
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py --laptop morkt-tema --dark
 """
 from __future__ import annotations
 
@@ -235,8 +244,61 @@ def finish(win):
     QApplication.instance().quit()
 
 
+def dark_palette():
+    """A dark theme as Windows gives it to Qt (dark window and fields, light text)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette(QColor("#3c3c3c"), QColor("#202020"))
+    palette.setColor(QPalette.ColorRole.Base, QColor("#191919"))
+    return palette
+
+
+def laptop_start(name):
+    win = main_window()
+    if win is None:
+        later(300, lambda: laptop_start(name))
+        return
+    win.person_card.internal_message_box = staticmethod(lambda *a, **k: None)
+    win.open_person(most_deviations(win))
+    later(1500, lambda: laptop_card(win, name))
+
+
+def laptop_card(win, name):
+    screen = win.screen().availableGeometry()
+    print(f"screen {screen.width()}×{screen.height()}, window {win.width()}×{win.height()}", file=sys.stderr)
+    save(win, f"huvudfonster-{name}.png")
+    win.services.extra["start_registration"](None)
+    later(1200, lambda: laptop_wizard(win, name))
+
+
+def laptop_wizard(win, name):
+    wizards = [w for w in QApplication.instance().topLevelWidgets()
+               if w.isVisible() and w.__class__.__name__.endswith("Wizard")]
+    if wizards:
+        print(f"wizard {wizards[0].width()}×{wizards[0].height()}", file=sys.stderr)
+        save(wizards[0], f"registrering-{name}.png")
+        wizards[0].done(0)
+    win.show_till()
+    later(1500, lambda: laptop_till(win, name))
+
+
+def laptop_till(win, name):
+    till = win.till_window
+    print(f"till {till.width()}×{till.height()}", file=sys.stderr)
+    save(till, f"kassa-{name}.png")
+    till.close()
+    finish(win)
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
-    application()
-    later(500, step_start)
+    app = application()
+    args = sys.argv[1:]
+    if "--laptop" in args:
+        shot_name = args[args.index("--laptop") + 1]
+        if "--dark" in args:
+            app.setPalette(dark_palette())
+        later(500, lambda: laptop_start(shot_name))
+    else:
+        later(500, step_start)
     sys.exit(main(["--demo"]))

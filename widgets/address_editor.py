@@ -62,7 +62,7 @@ class AddressEditor(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         # addRow with a text makes the label the field's buddy, so the mnemonics work.
         form.addRow("&Gatuadress", self.street)
-        form.addRow("c/&o", self.co)
+        form.addRow("&c/o", self.co)
         form.addRow("&Postnummer", self.postal_code)
         form.addRow("O&rt", self.town)
         form.addRow("&Land", self.country)

@@ -19,6 +19,7 @@ from app.queries.admin import PriceListRow, ProductDetail, price_list_rows, prod
 from app.routines.catalog_admin import (CUSTOMER_TYPE_NAMES, AddonAvailability, ListPrice, PriceListCommand,
                                         ProductCommand, SavePriceList, SaveProduct)
 from widgets.field_messages import make_error_label, set_message
+from widgets.tones import set_muted
 
 KIND_NAMES = {"huvud": "Huvudabonnemang", "tillagg": "Tilläggsprodukt", "vara": "Vara", "vardekort": "Värdekort"}
 PAYMENT_NAMES = {"AG": "Autogiro (AG)", "kontant": "Kontant", None: "– (betalas direkt)"}
@@ -323,7 +324,7 @@ class ProductsDialog(QDialog):
         help_label = QLabel("Varje kundtyp köper från en prislista; Ordinarie måste ha en. Vilka produkter "
                             "som finns på listan och till vilket pris väljs på produkten (fliken Produkter).")
         help_label.setWordWrap(True)
-        help_label.setStyleSheet("color: #555;")
+        set_muted(help_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_list_button)
         buttons.addWidget(self.save_list_button)

@@ -15,6 +15,7 @@ from app.queries.admin import ReasonRow, freeze_reason_rows
 from app.routines.admin_settings import ChangeFreezeReason, ReasonCommand
 from widgets.field_messages import make_error_label, set_message
 from widgets.input_rules import limit
+from widgets.tones import muted_color
 
 
 class FreezeReasonsDialog(QDialog):
@@ -85,7 +86,7 @@ class FreezeReasonsDialog(QDialog):
             for column, text in enumerate((row.name, "Aktiv" if row.active else "Inaktiv", used if row.used else "–")):
                 item = QTableWidgetItem(text)
                 if not row.active:
-                    item.setForeground(Qt.GlobalColor.gray)
+                    item.setForeground(muted_color())
                 self.table.setItem(i, column, item)
         if select_id is not None:
             for i, row in enumerate(self.rows):

@@ -21,8 +21,9 @@ from app.queries.admin import price_lists, product_choices
 from app.routines.admin_settings import SaveSettings, SaveSettingsCommand
 from app.settings import GLOBAL_PAGE, LENGTH_MAX, OPTIONS, ROUTINES_PAGE, Option, stored_values
 from widgets.field_messages import make_error_label, set_message
+from widgets.tones import muted_color, set_muted, tone_style
 
-HELP_STYLE = "color: #555; font-size: 9pt;"
+HELP_STYLE = "font-size: 9pt;"  # with set_muted: the theme's dimmed colour
 SPIN_MAX = 99_999  # the spin boxes take more than the options allow, so the routine's reason is shown
 
 
@@ -222,6 +223,7 @@ class SettingsDialog(QDialog):
             help_label = QLabel(option.help)
             help_label.setWordWrap(True)
             help_label.setStyleSheet(HELP_STYLE)
+            set_muted(help_label)
             layout.addWidget(help_label)
         error = make_error_label(self)
         layout.addWidget(error)
@@ -316,6 +318,7 @@ class GlobalSettingsDialog(SettingsDialog):
         self.password_state = QLabel()
         self.password_state.setWordWrap(True)
         self.password_state.setStyleSheet(HELP_STYLE)
+        set_muted(self.password_state)
         self.password_error = make_error_label(self)
         for widget in (password_label, self.password_edit, self.password_state, self.password_error):
             mail.addWidget(widget)
@@ -417,8 +420,8 @@ class GlobalSettingsDialog(SettingsDialog):
             self._show_test(False, f"Testmeddelandet kunde inte skickas: {reason}")
 
     def _show_test(self, ok: bool | None, text: str) -> None:
-        colour = {True: "color: #1b5e20;", False: "color: #b00020;", None: "color: #555;"}[ok]
-        self.test_result.setStyleSheet(colour)
+        self.test_result.setStyleSheet({True: tone_style("ok"), False: tone_style("error"),
+                                        None: f"color: {muted_color().name()};"}[ok])
         self.test_result.setProperty("ok", ok)
         self.test_result.setText(text)
         self.test_result.show()

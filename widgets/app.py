@@ -41,19 +41,28 @@ def application() -> QApplication:
 
 
 def install_swedish_translation(app: QApplication) -> bool:
-    """Qt's own texts in Swedish (Ja/Nej, Avbryt, the file and print dialogs): the qtbase_sv catalogue
-    that PySide6 ships. Installed once per application; True when it was found."""
+    """Qt's own texts in Swedish (Ja/Nej, Avbryt, the file, colour and print dialogs), from the catalogues
+    PySide6 ships in its translations folder. ``qt_sv`` is Qt's meta catalogue (it only names the module
+    catalogues); PySide6's wheel lacks some of the modules it names, so it may not load — then
+    ``qtbase_sv``, which holds every text of the widgets' own dialogs, is loaded alone. Installed once per
+    application; True when Swedish was found."""
     if app.property("reception_sv_loaded"):
         return True
-    translator = QTranslator(app)
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    loaded = translator.load(QLocale(QLocale.Language.Swedish, QLocale.Country.Sweden), "qtbase", "_", folder)
+    swedish = QLocale(QLocale.Language.Swedish, QLocale.Country.Sweden)
+    loaded = False
+    for catalogue in ("qt", "qtbase"):
+        translator = QTranslator(app)
+        if translator.load(swedish, catalogue, "_", folder):
+            app.installTranslator(translator)
+            loaded = True
+            break
+        translator.deleteLater()
     if loaded:
-        app.installTranslator(translator)
         app.setProperty("reception_sv_loaded", True)
     else:
         log.warning("Qt's Swedish translation was not found in %s", folder)
-    QLocale.setDefault(QLocale(QLocale.Language.Swedish, QLocale.Country.Sweden))
+    QLocale.setDefault(swedish)
     return loaded
 
 
@@ -118,11 +127,22 @@ class DeskSession:
 
 
 def run(args: argparse.Namespace, *, clock: Clock, show_error: Callable[[str, str], None] | None = None) -> int:
+    from widgets.screen_fit import install_screen_fit, uninstall_screen_fit
+
+    app = application()
+    install_screen_fit(app)  # every window no larger than its screen (removed when the desk closes)
+    try:
+        return _run(app, args, clock=clock, show_error=show_error)
+    finally:
+        uninstall_screen_fit(app)
+
+
+def _run(app: QApplication, args: argparse.Namespace, *, clock: Clock,
+         show_error: Callable[[str, str], None] | None) -> int:
     from widgets.desk_settings import DeskSettings
     from widgets.errors import install_excepthook, show_startup_error
     from widgets.login import LoginDialog
 
-    app = application()
     log_path = setup_logging(user_log_dir())
     qInstallMessageHandler(_qt_message_handler)
     desk = DeskSettings(desk_settings_store())

@@ -19,6 +19,7 @@ from app.errors import UserError
 from app.routines.checkin import CheckIn, CheckInCommand, CheckInResult, LetIn, LetInCommand
 from widgets.search_panel import QueryRunner
 from widgets.services import UiServices
+from widgets.tones import tone_style
 
 log = logging.getLogger("reception.ui.checkin")
 CHECKIN_KEY = "F6"
@@ -52,7 +53,7 @@ class LetInDialog(QDialog):
         layout.addWidget(self.reason)
         self.error = QLabel(self)
         self.error.setObjectName("reason_error")
-        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setStyleSheet(tone_style("error"))
         self.error.hide()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

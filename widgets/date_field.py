@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLineEdit, QMenu, QToolButton, QWidget, QWidgetAction
 
 from app.domain.inputs import DATE_RANGE_MESSAGE, ascii_key, date_in_range
+from widgets.tones import tone
 
 DATE_FORMAT = "yyyy-MM-dd"
 
@@ -124,7 +125,7 @@ class DateField(QWidget):
     def _commit(self) -> None:
         parsed = parse_typed_date(self.edit.text(), self._today)
         if parsed is None:
-            self.edit.setStyleSheet("border: 1px solid #b00020;" if self.edit.text().strip() else "")
+            self.edit.setStyleSheet(f"border: 1px solid {tone('error')};" if self.edit.text().strip() else "")
             self.edit.setToolTip("Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2027-01-21." if self.edit.text().strip()
                                  else "")
             self._set(QDate())
@@ -132,7 +133,7 @@ class DateField(QWidget):
         # A real date outside 1900–2100 is kept (the routine's check names the field), but the field
         # says so at once.
         outside = not date_in_range(parsed)
-        self.edit.setStyleSheet("border: 1px solid #b00020;" if outside else "")
+        self.edit.setStyleSheet(f"border: 1px solid {tone('error')};" if outside else "")
         self.edit.setToolTip(DATE_RANGE_MESSAGE if outside else "")
         value = QDate(parsed.year, parsed.month, parsed.day)
         self.edit.setText(value.toString(DATE_FORMAT))

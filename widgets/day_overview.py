@@ -19,6 +19,7 @@ from app.queries.visits import DayOverview, day_overview
 from widgets.person_tabs.common import fill_table, read_only_table
 from widgets.search_panel import QueryRunner
 from widgets.services import UiServices
+from widgets.tones import tone_style
 
 log = logging.getLogger("reception.ui.day_overview")
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
@@ -125,10 +126,10 @@ class DayOverviewWindow(QWidget):
         self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
         self.checked_in = QLabel(self)
         self.checked_in.setObjectName("checked_in_today")
-        self.checked_in.setStyleSheet("font-size: 22pt; font-weight: 700; color: #15803d;")
+        self.checked_in.setStyleSheet(tone_style("ok", "font-size: 22pt; font-weight: 700;"))
         self.refused = QLabel(self)
         self.refused.setObjectName("refused_today")
-        self.refused.setStyleSheet("font-size: 22pt; font-weight: 700; color: #b91c1c;")
+        self.refused.setStyleSheet(tone_style("error", "font-size: 22pt; font-weight: 700;"))
         self.chart = HourChart(self)
         self.refresh_button = QPushButton("&Uppdatera (F5)", self)
         self.refresh_button.setObjectName("refresh")
@@ -139,7 +140,7 @@ class DayOverviewWindow(QWidget):
         self.empty.setObjectName("refused_empty")
         self.error = QLabel(self)
         self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setStyleSheet(tone_style("error"))
         self.error.hide()
 
         figures = QHBoxLayout()

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
+    QFrame,
+    QScrollArea,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -36,6 +38,7 @@ from sqlalchemy.exc import ArgumentError
 
 from app.errors import ValidationError
 from app.routines.membership_card import DEFAULT_CARD_DIGITS
+from widgets.tones import tone_style
 from widgets.printing import available_printers
 
 log = logging.getLogger("reception.settings")
@@ -404,7 +407,7 @@ class DeskSettingsDialog(QDialog):
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setStyleSheet(tone_style("error"))
         self.error_label.hide()
 
         self.button_box = QDialogButtonBox(
@@ -438,8 +441,16 @@ class DeskSettingsDialog(QDialog):
         form.addRow("", database_note)
         self._add_row(form, "&Foton i lokala kopian", self.photo_cache_spin)
 
+        # The fields scroll when the screen is small (a laptop at 150 %: 853×533); the buttons stay in view.
+        fields = QWidget()
+        fields.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setObjectName("desk_settings_fields")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(fields)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(self.button_box)
 

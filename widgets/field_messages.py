@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from widgets.tones import tone_style
+
+# The light-theme styles; labels take theirs from widgets.tones when made (a dark theme gets lighter tones).
 ERROR_STYLE = "color: #b00020;"
 WARNING_STYLE = "color: #8a5a00;"
 
 
 def make_error_label(parent: QWidget) -> QLabel:
     label = QLabel(parent)
-    label.setStyleSheet(ERROR_STYLE)
+    label.setStyleSheet(tone_style("error"))
     label.setWordWrap(True)
     label.hide()
     return label

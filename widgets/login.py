@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 from app.auth import login
 from app.context import Actor, Core
 from app.errors import UserError
+from widgets.tones import set_muted, tone_style
 
 
 class LoginDialog(QDialog):
@@ -26,13 +27,13 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         self.error = QLabel()
         self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(tone_style("error"))
         self.error.hide()
         layout.addWidget(self.error)
         if hint:
             hint_label = QLabel(hint)
             hint_label.setWordWrap(True)
-            hint_label.setStyleSheet("color: #555;")
+            set_muted(hint_label)
             layout.addWidget(hint_label)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Logga in")

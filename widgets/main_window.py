@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, QThreadPool, QTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea,
+                               QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from app.context import Actor, Core
 from app.errors import UserError
 from app.paths import user_data_dir
 from app.rights import ADMIN_USERS, SYSTEM_SETTINGS, TILL, can, missing_right_message
 from app.settings import load_settings
+from widgets.screen_fit import fit_to_screen
+from widgets.tones import set_muted
 from widgets.services import Bus, UiServices
 
 log = logging.getLogger("reception.ui")
@@ -36,13 +38,68 @@ class WelcomePage(QWidget):
         title.setStyleSheet("font-size: 20pt; font-weight: 600;")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
-        text = QLabel("Dra kundens kort i kortläsaren, eller skriv personnummer, namn, kundnummer, kortnummer,\n"
+        text = QLabel("Dra kundens kort i kortläsaren, eller skriv personnummer, namn, kundnummer, kortnummer, "
                       "telefon eller e-post i sökfältet (F2) och tryck Enter.\n\n"
                       "F3 registrerar en ny kund · F4 öppnar kassan")
+        text.setObjectName("welcome_text")
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setStyleSheet("font-size: 12pt; color: #444;")
+        text.setWordWrap(True)  # a narrow window (1280×800 at 150 %) wraps it instead of widening
+        text.setStyleSheet("font-size: 12pt;")
+        set_muted(text)  # dimmed, and readable in a dark theme
         layout.addWidget(text)
         layout.addStretch(2)
+
+
+def mnemonic(text: str) -> str | None:
+    """The Alt letter of a text ("&Kund" -> "k"; "&&" is a plain ampersand)."""
+    i = 0
+    while i < len(text) - 1:
+        if text[i] == "&":
+            if text[i + 1] != "&":
+                return text[i + 1].lower()
+            i += 1
+        i += 1
+    return None
+
+
+class MenuLetters(QObject):
+    """Alt+letter of a menu in the main window's menu bar opens that menu, whatever the card shows: the card's
+    tabs and fields use letters too (Alt+K opened the tab Marknad, not the Kund menu). It takes the key before
+    Qt's shortcut map can choose a card widget, for widgets in this window only (wizards and the till have
+    their own letters)."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        QApplication.instance().installEventFilter(self)
+
+    def _menu_action(self, event) -> QAction | None:
+        if event.modifiers() != Qt.KeyboardModifier.AltModifier or not 0x20 < event.key() < 0x100:
+            return None
+        letter = chr(event.key()).lower()
+        for action in self.window.menuBar().actions():
+            if action.isVisible() and action.isEnabled() and mnemonic(action.text()) == letter:
+                return action
+        return None
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) or not isinstance(watched, QWidget) \
+                or watched.window() is not self.window or isinstance(watched, QMenu):
+            return False
+        action = self._menu_action(event)
+        if action is None:
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # no shortcut (a card tab's letter) fires: the key press comes to us instead
+            return True
+        self.window.menuBar().setActiveAction(action)
+        return True
+
+    def stop(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
 
 class _OutboxSignals(QObject):
@@ -101,6 +158,7 @@ class MainWindow(QMainWindow):
     # Replaceable in tests: how an unknown card swipe and the job report are shown.
     unknown_card_box = staticmethod(lambda parent, text: QMessageBox.information(parent, "Okänt kort", text))
     info_box = staticmethod(lambda parent, title, text: QMessageBox.information(parent, title, text))
+    warning_box = staticmethod(lambda parent, title, text: QMessageBox.warning(parent, title, text))
 
     def __init__(self, services: UiServices, *, log_path: Path | None = None) -> None:
         super().__init__()
@@ -109,9 +167,11 @@ class MainWindow(QMainWindow):
         self.bus: Bus = services.bus
         self.till_window = None
         self.day_overview = None
+        self.nightly_runner = None  # Kör nattjobbet nu: its worker (widgets.preorders.common.TaskRunner)
+        self.nightly_progress = None
         settings = self._settings()
         self._show_title(settings)
-        self.resize(1366, 860)
+        fit_to_screen(self, QSize(1366, 860))  # never larger than the screen (widgets/screen_fit.py)
         services.extra.setdefault("menu_actions", {})
         _register_actions(services)
 
@@ -148,7 +208,13 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.checkin_banner)
-        right_layout.addWidget(self.stack, 1)
+        # The card scrolls when the window is smaller than it (a laptop at 150 % scaling); otherwise no bars.
+        self.card_scroll = QScrollArea()
+        self.card_scroll.setObjectName("card_scroll")
+        self.card_scroll.setWidgetResizable(True)
+        self.card_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.card_scroll.setWidget(self.stack)
+        right_layout.addWidget(self.card_scroll, 1)
         splitter = QSplitter()
         splitter.addWidget(self.search_tabs)
         self.card_area, card_layout = right, right_layout  # room above for the desk's queued work too
@@ -175,6 +241,7 @@ class MainWindow(QMainWindow):
         self.outbox_signals.status.connect(self._show_outbox_status)
         self.outbox_signals.sms_notice.connect(self.show_sms_notice)
         self._build_menus()
+        self.menu_letters = MenuLetters(self)
         self.statusBar().addPermanentWidget(self.outbox_status)
         self.statusBar().addPermanentWidget(self.sms_status)
         self.statusBar().addPermanentWidget(self.reader_status)
@@ -283,7 +350,8 @@ class MainWindow(QMainWindow):
         self.maintenance = Maintenance(self, self.services)
         self.maintenance.add_file_entries(file_menu)
         if SYSTEM_SETTINGS in self.services.actor.rights:
-            file_menu.addAction(self._action("Kör &nattjobbet nu", self.run_nightly_job))
+            self.nightly_action = self._action("Kör &nattjobbet nu", self.run_nightly_job)
+            file_menu.addAction(self.nightly_action)
         file_menu.addSeparator()
         self.lock_action = self._action("&Lås kassan", self.idle_lock.lock, "Ctrl+L")
         file_menu.addAction(self.lock_action)
@@ -477,17 +545,63 @@ class MainWindow(QMainWindow):
         self.till_window.show_order(order_id)
 
     def run_nightly_job(self) -> None:
-        from app.jobs.nightly import run_nightly
+        """Arkiv > Kör nattjobbet nu: on a worker thread (as the pre-order import), with a progress dialog
+        over the window; the window keeps painting and its timers run. One run at a time."""
+        from PySide6.QtWidgets import QProgressDialog
 
-        try:
-            report = run_nightly(self.services.core, self.services.actor)
-        except UserError as err:
-            QMessageBox.warning(self, err.title, err.message)
+        from app.jobs.nightly import STEPS, run_nightly
+        from widgets.preorders.common import TaskRunner
+
+        if self.nightly_runner is None:
+            self.nightly_runner = TaskRunner(self)
+        if self.nightly_runner.busy:
             return
-        lines = report.lines() or ["Inget behövde göras."]
-        self.info_box(self, "Nattjobbet är klart", "\n".join(lines))
-        if self.stack.currentWidget() is self.person_card:
-            self.person_card.reload()
+        progress = QProgressDialog("Nattjobbet körs…", "", 0, STEPS, self)
+        progress.setObjectName("nightly_progress")
+        progress.setWindowTitle("Kör nattjobbet")
+        progress.setCancelButton(None)  # one transaction: it finishes or changes nothing
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.setValue(0)
+        self.nightly_progress = progress
+        self.nightly_action.setEnabled(False)
+
+        def step(done: int, total: int) -> None:
+            progress.setLabelText(f"Nattjobbet körs – steg {min(done + 1, total)} av {total}…")
+            progress.setValue(done)
+
+        def finished() -> None:
+            progress.close()
+            progress.deleteLater()
+            self.nightly_progress = None
+            self.nightly_action.setEnabled(True)
+
+        def done(report) -> None:
+            finished()
+            if isinstance(report, Exception):  # not the receptionist's to fix: the crash dialog takes it
+                raise report
+            lines = report.lines() or ["Inget behövde göras."]
+            self.info_box(self, "Nattjobbet är klart", "\n".join(lines))
+            if self.stack.currentWidget() is self.person_card:
+                self.person_card.reload()
+
+        def failed(err: UserError) -> None:
+            finished()
+            self.warning_box(self, err.title, err.message)
+
+        core, actor = self.services.core, self.services.actor
+
+        def work(report):
+            try:
+                return run_nightly(core, actor, progress=report)
+            except UserError:
+                raise
+            except Exception as err:  # handed to done(), which closes the progress first
+                return err
+
+        self.nightly_runner.run(work, done, failed, progress=step)
 
     def send_outbox(self) -> None:
         QThreadPool.globalInstance().start(_OutboxJob(self.services.core, self.outbox_signals))
@@ -526,7 +640,10 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.menu_letters.stop()
         self.idle_lock.stop()
+        if self.nightly_runner is not None:
+            self.nightly_runner.wait()  # the job's one transaction finishes (or rolls back) before the window goes
         self.outbox_timer.stop()
         if self.offline_banner is not None:
             self.offline_banner.stop()

@@ -25,9 +25,10 @@ from app.rights import ORGANISATIONS, can
 from app.routines.organisations import EconomyCommand, UpdateOrganisationEconomy
 from app.settings import load_settings
 from widgets.preorders.admin import PreOrderAdminDialog
-from widgets.preorders.common import ERROR_STYLE, OK_STYLE, TaskRunner, fit_columns, make_table
+from widgets.preorders.common import TaskRunner, fit_columns, make_table
 from widgets.preorders.models import PreOrderTableModel
 from widgets.services import UiServices
+from widgets.tones import tone_style
 from widgets.table_model import SORT_ROLE
 
 NO_RIGHT = "Kräver rättigheten ”Organisationer”."
@@ -220,7 +221,7 @@ class OrganisationCardWidget(QWidget):
 
     def _message(self, text: str, ok: bool) -> None:
         self.economy_message.setText(text)
-        self.economy_message.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.economy_message.setStyleSheet(tone_style("ok" if ok else "error"))
         self.economy_message.show()
 
     def _saved(self, _result) -> None:

@@ -49,6 +49,7 @@ class OrganisationSearchPanel(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.installEventFilter(self)
         self.status = QLabel("Skriv början av organisationens namn eller organisationsnumret.")
+        self.status.setWordWrap(True)  # a narrow window (a laptop at 150 %) wraps it instead of widening the panel
         self.model = OrganisationTableModel(self)
         self.table = make_table(self.model)
         self.table.activated.connect(self._open_index)

@@ -26,6 +26,7 @@ from app.queries.person_card import PersonCardData
 from app.queries.visits import VERDICT_NAMES
 from widgets.checkin_banner import STYLES
 from widgets.person_tabs.common import chip_row
+from widgets.tones import muted_color, tone, tone_style
 
 NOTES_SHOWN = 3
 BANNER_STYLE = ("QFrame#internal_message_banner { background: #fef3c7; border: 2px solid #d97706; "
@@ -119,10 +120,10 @@ class OverviewTab(QWidget):
         if e.debt_ore:
             self.debt.setText(f"Skuld: {format_sek(e.debt_ore)}   (obetalda fakturor {format_sek(e.unpaid_invoices_ore)}"
                               f", obetalda beställningar {format_sek(e.open_orders_ore)}) – se Ekonomi och Fakturor")
-            self.debt.setStyleSheet("color: #b91c1c; font-weight: 600; font-size: 11pt;")
+            self.debt.setStyleSheet(tone_style("error", "font-weight: 600; font-size: 11pt;"))
         else:
             self.debt.setText("Ingen skuld.")
-            self.debt.setStyleSheet("color: #166534;")
+            self.debt.setStyleSheet(tone_style("ok"))
         notes = data.notes[:NOTES_SHOWN]
         self.notes.setText("\n".join(f"{n.created_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}  {n.text}" for n in notes)
                            or "Inga anteckningar.")
@@ -189,12 +190,13 @@ class OverviewTab(QWidget):
         return [(r.title.text(), r.state.text(), r.details.text()) for r in self.subscription_rows]
 
 
-STATE_COLOURS = {"Löper": "#166534", "Fryst": "#1d4ed8", "Frysning planerad": "#b45309", "Uppsagt": "#b91c1c",
-                 "Startar": "#4b5563"}
+# The state's tone (widgets/tones.py: a lighter shade in a dark theme); anything else in the muted colour.
+STATE_TONES = {"Löper": "ok", "Fryst": "info", "Frysning planerad": "warning", "Uppsagt": "error", "Startar": None}
 
 
 def _state_colour(text: str) -> str:
-    return next((c for prefix, c in STATE_COLOURS.items() if text.startswith(prefix)), "#374151")
+    name = next((t for prefix, t in STATE_TONES.items() if text.startswith(prefix)), None)
+    return tone(name) if name is not None else muted_color().name()
 
 
 class SubscriptionLine(QFrame):

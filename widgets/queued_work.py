@@ -23,11 +23,11 @@ from app.clock import STOCKHOLM
 from app.errors import UserError
 from app.routines.offline import discard_queued, editable_fields, resend_corrected
 from app.sync.outbox import CONFLICT, QUEUED, Entry
+from widgets.tones import tone_color, tone_style
 
 log = logging.getLogger("reception.ui.outbox")
 QUEUED_STYLE = ("QLabel#queued_for_person { background: #fff4ce; border: 1px solid #c77700; padding: 6px;"
                 " color: #4a3000; font-weight: 600; }")
-CONFLICT_COLOUR = "#b00020"
 
 
 class _Relay(QObject):
@@ -49,7 +49,7 @@ class CorrectDialog(QDialog):
         reason = QLabel(f"Servern tog inte emot åtgärden: {entry.reason}")
         reason.setObjectName("conflict_reason")
         reason.setWordWrap(True)
-        reason.setStyleSheet(f"color: {CONFLICT_COLOUR}; font-weight: 600;")
+        reason.setStyleSheet(tone_style("error", "font-weight: 600;"))
         layout.addWidget(reason)
         form_host = QWidget()
         form = QFormLayout(form_host)
@@ -68,7 +68,7 @@ class CorrectDialog(QDialog):
         self.error = QLabel("")
         self.error.setObjectName("correct_error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {CONFLICT_COLOUR};")
+        self.error.setStyleSheet(tone_style("error"))
         layout.addWidget(self.error)
         buttons = QDialogButtonBox()
         self.send_button = buttons.addButton("&Skicka igen", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -103,7 +103,7 @@ class DiscardDialog(QDialog):
         layout.addWidget(self.reason)
         self.error = QLabel("")
         self.error.setObjectName("discard_error")
-        self.error.setStyleSheet(f"color: {CONFLICT_COLOUR};")
+        self.error.setStyleSheet(tone_style("error"))
         layout.addWidget(self.error)
         buttons = QDialogButtonBox()
         buttons.addButton("&Kassera", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -183,7 +183,7 @@ class QueuedWorkDialog(QDialog):
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if entry.state == CONFLICT:
-                    item.setForeground(Qt.GlobalColor.darkRed)
+                    item.setForeground(tone_color("error"))
                 self.table.setItem(r, c, item)
         if selected is not None:
             for r, entry in enumerate(self.entries):

@@ -35,14 +35,16 @@ from typing import Any, Callable
 from collections.abc import Iterator
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QAbstractButton, QBoxLayout, QComboBox, QFormLayout, QGridLayout, QLabel, QLayout,
-                               QLayoutItem, QLineEdit, QListWidget, QMessageBox, QPushButton, QRadioButton,
-                               QScrollArea, QWidget, QWizard, QWizardPage)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QBoxLayout, QComboBox, QFormLayout, QGridLayout,
+                               QLabel, QLayout, QLayoutItem, QLineEdit, QListWidget, QMessageBox, QPushButton,
+                               QRadioButton, QScrollArea, QWidget, QWizard, QWizardPage)
 
 from app.errors import QueuedOffline, UserError
 from widgets.errors import show_user_error
 from widgets.field_messages import ERROR_STYLE, WARNING_STYLE, make_error_label, set_message  # noqa: F401
+from widgets.screen_fit import fit_to_screen
 from widgets.services import UiServices
+from widgets.tones import tone_style
 
 CANCEL_QUESTION = "Vill du avbryta? Det du har fyllt i sparas inte."
 
@@ -120,8 +122,12 @@ def visual_order(root: QWidget) -> list[QWidget]:
 
 
 def takes_tab(widget: QWidget) -> bool:
-    """Does Tab stop at this widget (ignoring whether it is shown right now)?"""
-    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
+    """Does Tab stop at this widget (ignoring whether it is shown right now)? Every radio button counts: Qt
+    gives Tab focus only to the chosen button of a group and moves it when an arrow key chooses another, so
+    each must have its place in the chain (else the newly chosen one sits after the page's last field)."""
+    if widget.focusProxy() is not None:
+        return False
+    return isinstance(widget, QRadioButton) or bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
 
 
 class ReceptionPage(QWizardPage):
@@ -139,7 +145,7 @@ class ReceptionPage(QWizardPage):
         self._opened_checks: list[QLineEdit] = []
         self.next_reason = QLabel(self)  # why Nästa is off; placed at the page's foot when it first opens
         self.next_reason.setObjectName("next_blocked_reason")
-        self.next_reason.setStyleSheet(WARNING_STYLE)
+        self.next_reason.setStyleSheet(tone_style("warning"))
         self.next_reason.setWordWrap(True)
         self.next_reason.hide()
         self.completeChanged.connect(self.show_blocked_reason)
@@ -245,7 +251,11 @@ class ReceptionPage(QWizardPage):
         return [w for w in visual_order(self) if takes_tab(w)]
 
     def apply_tab_order(self) -> None:
-        """Tab = visual order. Widgets a page creates later (rebuilt ticks) are ordered again on the next call."""
+        """Tab = visual order. Widgets a page creates later (rebuilt ticks) are ordered again on the next call.
+        Tab leaves a list or table for the next field (the arrows move within it): Qt's tables would keep Tab
+        for moving between their cells, and the receptionist could never Tab on to Nästa."""
+        for view in self.findChildren(QAbstractItemView):
+            view.setTabKeyNavigation(False)
         widgets = self.tab_widgets()
         for first, second in zip(widgets, widgets[1:]):
             QWidget.setTabOrder(first, second)
@@ -337,7 +347,9 @@ class ReceptionWizard(QWizard):
             if isinstance(button, QPushButton):
                 button.setAutoDefault(False)
         self.currentIdChanged.connect(lambda _id: self._focus_page_soon())
-        self.setMinimumSize(760, 600)
+        # The size it opens at; no fixed minimum — the pages' layouts set it, so the wizard fits a laptop at
+        # 150 % scaling (853×533), and keep_open brings it inside the screen (widgets/screen_fit.py).
+        self.resize(760, 600)
 
     # -- data entered ---------------------------------------------------------
     def mark_entered(self) -> None:
@@ -447,6 +459,7 @@ def keep_open(services: UiServices, wizard: QWizard) -> QWizard:
     opened: list = services.extra.setdefault("open_wizards", [])
     opened.append(wizard)
     wizard.finished.connect(lambda _code: opened.remove(wizard) if wizard in opened else None)
+    fit_to_screen(wizard)
     wizard.show()
     wizard.raise_()
     wizard.activateWindow()

@@ -24,6 +24,7 @@ nothing the second time, and it never loops over persons in Python.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -65,20 +66,31 @@ class JobReport:
         return [f"{labels[k]}: {v}" for k, v in self.counts.items()]
 
 
-def run_nightly(core: Core, actor=None) -> JobReport:
-    """Run the job. `actor` None = the scheduler (CLI); a logged-in user needs Systeminställningar."""
+#: The job's steps, in order (the progress a desk shows counts them).
+STEPS = 5
+
+
+def run_nightly(core: Core, actor=None, *, progress: Callable[[int, int], None] | None = None) -> JobReport:
+    """Run the job. `actor` None = the scheduler (CLI); a logged-in user needs Systeminställningar.
+    ``progress(done, STEPS)`` is told after each step (a desk runs the job on a worker thread and shows it)."""
     if actor is not None:
         require(actor, SYSTEM_SETTINGS)
+    tell = progress or (lambda _done, _total: None)
     today = core.clock.today()
     now = core.clock.now()
     report = JobReport()
+    tell(0, STEPS)
     with core.write_session() as session, session.begin():
         settings = load_settings(session)
-        _freezes(session, today, report)
-        _subscription_ends(session, today, report)
-        _customer_type_expiry(session, today, settings, report)
-        _reminders(session, today, now, settings, report)
-        _preorders(session, today, report)
+        steps = (lambda: _freezes(session, today, report),
+                 lambda: _subscription_ends(session, today, report),
+                 lambda: _customer_type_expiry(session, today, settings, report),
+                 lambda: _reminders(session, today, now, settings, report),
+                 lambda: _preorders(session, today, report))
+        assert len(steps) == STEPS
+        for done, step in enumerate(steps, start=1):
+            step()
+            tell(done, STEPS)
         audit(session, core, actor, "Nattjobb", "job", None, {"day": today, **report.counts})
     log.info("Nightly job for %s: %s", today, report.counts)
     return report

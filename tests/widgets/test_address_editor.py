@@ -176,7 +176,7 @@ def test_labels_are_swedish_with_mnemonics_to_their_fields(make_editor):
     buddies = {label.text(): label.buddy() for label in editor.findChildren(QLabel)}
     assert buddies == {
         "&Gatuadress": editor.street,
-        "c/&o": editor.co,
+        "&c/o": editor.co,
         "&Postnummer": editor.postal_code,
         "O&rt": editor.town,
         "&Land": editor.country,

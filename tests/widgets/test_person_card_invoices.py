@@ -21,6 +21,7 @@ from widgets.person_card import PersonCardWidget
 from widgets.person_tabs.documents import SELECT_DOCUMENT, DocumentsTab
 from widgets.person_tabs.invoices import SELECT_INVOICE, CreditReasonDialog, InvoicesTab
 from widgets.services import Bus, UiServices
+from widgets.tones import tone
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -204,7 +205,7 @@ def test_view_that_cannot_open_the_file_says_where_it_is(qtbot, make_card, custo
     path = tmp_path / "data" / "fakturor" / "faktura-700001.pdf"
     assert path.exists()
     assert tab.message.text() == f"Fakturan sparades som {path} men kunde inte öppnas. Öppna filen därifrån."
-    assert "#b91c1c" in tab.message.styleSheet()
+    assert tone("error") in tab.message.styleSheet()  # red (widgets/tones.py)
 
 
 # --------------------------------------------------------------------------

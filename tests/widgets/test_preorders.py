@@ -344,6 +344,26 @@ def preview_cells(dialog: ImportDialog) -> list[list[str]]:
     return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
 
 
+def fully_shown(label, dialog) -> bool:
+    """The label is inside the dialog and tall enough for all its wrapped lines."""
+    top_left = label.mapTo(dialog, label.rect().topLeft())
+    bottom_right = label.mapTo(dialog, label.rect().bottomRight())
+    return (label.isVisible() and dialog.rect().contains(top_left) and dialog.rect().contains(bottom_right)
+            and label.height() >= label.heightForWidth(label.width()))
+
+
+@pytest.mark.parametrize("width", [900, 640, 520])
+def test_the_import_help_wraps_and_is_shown_whole(qtbot, make_import, tmp_path, width):
+    dialog = make_import(tmp_path / "none.csv")
+    dialog.resize(width, 420)
+    qtbot.waitUntil(lambda: dialog.width() == max(width, dialog.minimumSizeHint().width()), timeout=5000)
+    qtbot.wait(50)
+    help_label = dialog.help_label
+    assert "namn, personnummer eller födelsedatum, e-postadress" in help_label.text()
+    assert fully_shown(help_label, dialog), (help_label.geometry(), help_label.heightForWidth(help_label.width()))
+    assert fully_shown(dialog.file_label, dialog)
+
+
 def test_import_a_file_with_bad_rows_previews_then_writes_the_valid_rows(qtbot, make_import, sqlite_core, orgs):
     dialog = make_import(PREORDER_FILES / "bad_rows.csv")
     choose(qtbot, dialog)

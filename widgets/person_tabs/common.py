@@ -17,6 +17,7 @@ from app.queries.person_card import PersonCardData
 from widgets.input_rules import limit
 from widgets.search_panel import QueryRunner
 from widgets.services import UiServices
+from widgets.tones import tone_style
 
 
 class CardHost(Protocol):
@@ -105,7 +106,7 @@ class EditForm(QWidget):
         self.form = QFormLayout()
         self.error = QLabel(self)
         self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setStyleSheet(tone_style("error"))
         self.error.setWordWrap(True)
         self.error.hide()
         self.save_button = QPushButton(save_text, self)

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from app.domain.money import format_sek
 from app.queries.person_card import PersonCardData
 from widgets.person_tabs.common import CardHost, chip_row, fill_table, minute_text, read_only_table
+from widgets.tones import tone_style
 
 
 class EconomyTab(QWidget):
@@ -36,7 +37,7 @@ class EconomyTab(QWidget):
         e = data.economy
         self.debt.setText(f"Skuld: {format_sek(e.debt_ore)}   (obetalda fakturor {format_sek(e.unpaid_invoices_ore)}, "
                           f"obetalda beställningar {format_sek(e.open_orders_ore)})")
-        self.debt.setStyleSheet("color: #b91c1c; font-weight: 600;" if e.debt_ore else "")
+        self.debt.setStyleSheet(tone_style("error", "font-weight: 600;") if e.debt_ore else "")
         fill_table(self.orders, ("Order", "Skapad", "Rutin", "Innehåll", "Belopp"), [
             (o.order_number, minute_text(o.created_at), o.routine, o.description, format_sek(o.total_ore))
             for o in e.open_orders])

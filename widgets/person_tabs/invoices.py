@@ -21,6 +21,7 @@ from widgets.invoice_pdf import invoice_document, invoice_title, render_invoice_
 from widgets.person_tabs.common import CardHost, day_text, fill_table, read_only_table
 from widgets.person_tabs.files import open_with_desktop, write_file
 from widgets.search_panel import QueryRunner
+from widgets.tones import tone_style
 
 
 INVOICE_DIR = "fakturor"
@@ -202,7 +203,7 @@ class InvoicesTab(QWidget):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #b91c1c;" if error else "color: #166534;")
+        self.message.setStyleSheet(tone_style("error" if error else "ok"))
         self.message.show()
         if not error:
             self.card.services.bus.status.emit(text)

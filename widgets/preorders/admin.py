@@ -19,7 +19,8 @@ from app.queries.organisations import (PreOrderListRow, ProductChoice, list_preo
                                        products_on_org_price_list)
 from app.routines.organisations import RemovePreOrder, RemovePreOrderCommand
 from widgets.preorders.add import AddPreOrderDialog
-from widgets.preorders.common import ERROR_STYLE, OK_STYLE, TaskRunner, error_label, fit_columns, make_table
+from widgets.preorders.common import TaskRunner, error_label, fit_columns, make_table
+from widgets.tones import tone_style
 from widgets.preorders.importing import ImportDialog
 from widgets.preorders.models import STATUS_FILTERS, PreOrderFilterProxy, PreOrderTableModel
 from widgets.services import UiServices
@@ -171,12 +172,12 @@ class PreOrderAdminDialog(QDialog):
             self.remove_button.setToolTip("")
 
     def _show_error(self, err: UserError) -> None:
-        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setStyleSheet(tone_style("error"))
         self.message.setText(err.message)
         self.message.show()
 
     def _show_info(self, text: str) -> None:
-        self.message.setStyleSheet(OK_STYLE)
+        self.message.setStyleSheet(tone_style("ok"))
         self.message.setText(text)
         self.message.show()
 

@@ -14,10 +14,13 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QHeaderVi
 from app.domain.periods import add_months
 from app.errors import UserError
 from app.queries.organisations import ProductChoice
+from widgets.tones import tone_style
 
 
 log = logging.getLogger("reception.ui")
 
+# The light-theme colours (kept for callers); the widgets here take theirs from widgets.tones, which gives a
+# dark theme lighter ones (issue 14 §5).
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
 RED = QColor("#b00020")
@@ -123,6 +126,7 @@ def make_table(model, *, sortable: bool = False) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab goes on to the next field; the arrows move between the rows
     view.verticalHeader().hide()
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -142,7 +146,7 @@ def fit_columns(view: QTableView, max_width: int = 260) -> None:
 
 def error_label() -> QLabel:
     label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
+    label.setStyleSheet(tone_style("error"))
     label.setWordWrap(True)
     label.hide()
     return label

@@ -12,8 +12,9 @@ from app.domain.preorder_csv import ImportPreview, PreviewRow, apply_existing_op
 from app.errors import UserError
 from app.queries.organisations import ProductChoice, open_preorder_keys
 from app.routines.organisations import ImportPreOrders, ImportPreOrdersCommand, ImportRefused, ImportRow, check_validity
-from widgets.preorders.common import (ERROR_STYLE, OK_STYLE, RED, Index, TaskRunner, date_edit, default_validity,
+from widgets.preorders.common import (Index, TaskRunner, date_edit, default_validity,
                                       error_label, fit_columns, make_table, product_combo)
+from widgets.tones import tone_color, tone_style
 from widgets.services import UiServices
 from widgets.table_model import ROW_ROLE
 
@@ -68,7 +69,7 @@ class ImportPreviewModel(QAbstractTableModel):
             text = self.cells(row)[index.column()]
             return text if role == Qt.ItemDataRole.DisplayRole or text else None
         if role == Qt.ItemDataRole.ForegroundRole and not row.ok:
-            return RED
+            return tone_color("error")
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == ROW_ROLE:
@@ -80,6 +81,11 @@ def choose_csv_file(parent: QWidget) -> str | None:
     path, _ = QFileDialog.getOpenFileName(parent, "Välj CSV-fil med förbeställningar", "",
                                           "CSV-filer (*.csv *.txt);;Alla filer (*)")
     return path or None
+
+
+IMPORT_HELP = ("En rad per person: namn, personnummer eller födelsedatum, e-postadress – avgränsade med "
+               "semikolon, komma eller tabb. En rubrikrad hoppas över. Du ser varje rad och dess fel innan något "
+               "sparas.")
 
 
 class ImportDialog(QDialog):
@@ -100,8 +106,11 @@ class ImportDialog(QDialog):
         self.product = product_combo(products)
         self.valid_from, self.valid_to = date_edit(start), date_edit(end)
         self.file_button = QPushButton("&Välj fil…")
-        self.file_label = QLabel("Ingen fil vald. Raderna ska vara namn, personnummer/födelsedatum, e-postadress.")
-        self.file_label.setWordWrap(True)
+        self.file_label = QLabel("Ingen fil vald.")
+        # The help has the dialog's full width and wraps (a wrapped label in the form's row was cut off).
+        self.help_label = QLabel(IMPORT_HELP)
+        self.help_label.setObjectName("import_help")
+        self.help_label.setWordWrap(True)
         file_row = QHBoxLayout()
         file_row.addWidget(self.file_button)
         file_row.addWidget(self.file_label, 1)
@@ -129,6 +138,7 @@ class ImportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.help_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(self.summary)
@@ -185,7 +195,7 @@ class ImportDialog(QDialog):
 
     def _show_message(self, text: str, ok: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.message.setStyleSheet(tone_style("ok" if ok else "error"))
         self.message.setVisible(bool(text))
 
     def _set_preview(self, preview: ImportPreview | None) -> None:

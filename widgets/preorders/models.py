@@ -4,7 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QSortFilterProxyModel
 
 from app.queries.organisations import PreOrderListRow, preorder_matches, swedish_sort_key
-from widgets.preorders.common import GREY, Index
+from widgets.preorders.common import Index
+from widgets.tones import muted_color
 from widgets.table_model import ROW_ROLE, SORT_ROLE, RowTableModel
 
 
@@ -23,7 +24,7 @@ class PreOrderTableModel(RowTableModel[PreOrderListRow]):
                 row.valid_to.isoformat(), row.status_label)[column]
 
     def foreground(self, row: PreOrderListRow, column: int):
-        return GREY if row.status in ("borttagen", "utgangen") else None
+        return muted_color() if row.status in ("borttagen", "utgangen") else None
 
 
 STATUS_FILTERS = (("Alla", None), ("Öppna", "oppen"), ("Utnyttjade", "utnyttjad"), ("Utgångna", "utgangen"),

@@ -7,6 +7,7 @@ from app.domain.inputs import AMOUNT_RANGE_MESSAGE
 from app.domain.money import format_sek, parse_sek
 from app.errors import ValidationError
 from app.orders import cash_amount
+from widgets.tones import tone_style
 
 
 class CashDialog(QDialog):
@@ -35,7 +36,7 @@ class CashDialog(QDialog):
         form.addRow("Växel:", self.change_label)
         layout.addLayout(form)
         self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setStyleSheet(tone_style("error"))
         self.error_label.setWordWrap(True)
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -49,6 +49,7 @@ from widgets.till.cash import CashDialog
 from widgets.till.confirm import PaymentConfirmDialog
 from widgets.till.receipt_files import receipt_path, write_receipt_file
 from widgets.till.worker import Bridge, Worker
+from widgets.tones import set_muted
 
 log = logging.getLogger("reception.till")
 
@@ -129,7 +130,7 @@ class TillWindow(QWidget):
         self.order_title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.order_title.setWordWrap(True)
         self.order_subtitle = QLabel()
-        self.order_subtitle.setStyleSheet("color: #555;")
+        set_muted(self.order_subtitle)
         self.lines_table = QTableWidget(0, len(self.LINE_COLUMNS))
         self.lines_table.setHorizontalHeaderLabels(self.LINE_COLUMNS)
         self.lines_table.setAccessibleName("Orderrader")
@@ -141,7 +142,7 @@ class TillWindow(QWidget):
         self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.vat_label = QLabel()
         self.vat_label.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.vat_label.setStyleSheet("color: #444;")
+        set_muted(self.vat_label)
 
         self.pay_buttons: dict[str, QPushButton] = {}
         buttons = QHBoxLayout()
@@ -182,7 +183,7 @@ class TillWindow(QWidget):
         self.disabled_label = QLabel(TILL_MISSING_REASON)
         self.disabled_label.setWordWrap(True)
         self.disabled_label.setStyleSheet(
-            "background: #fff4e5; border: 1px solid #e0a040; padding: 10px; font-size: 11pt;")
+            "background: #fff4e5; border: 1px solid #e0a040; padding: 10px; font-size: 11pt; color: #4a3000;")
 
         right = QWidget()
         right_layout = QVBoxLayout(right)

@@ -22,7 +22,8 @@ from app.routines.mandate import HOS_BGC_MESSAGE, check_mandate
 from app.routines.registration_data import MandateData
 from widgets.input_rules import limit
 from widgets.services import UiServices
-from wizards.base import WARNING_STYLE, ReceptionPage, set_message
+from widgets.tones import tone_style
+from wizards.base import ReceptionPage, set_message
 
 STATUS_LABELS = {"ny": "Ny (skickas till BGC)", "hos_bgc": "Hos BGC", "aktivt": "Aktivt"}
 _VALID = MandateData(holder_name="A", holder_personnummer="19850709-9805", clearing="5000", account="1234560")
@@ -66,12 +67,12 @@ class AutogiroPage(ReceptionPage):
         self.blocked = QLabel(HOS_BGC_MESSAGE, self.current_box)
         self.blocked.setObjectName("mandate_blocked")
         self.blocked.setWordWrap(True)
-        self.blocked.setStyleSheet(WARNING_STYLE)
+        self.blocked.setStyleSheet(tone_style("warning"))
         current_layout.addWidget(self.blocked)
         layout.addWidget(self.current_box)
 
         form = QFormLayout()
-        labels = {"holder_name": "Kontoinnehavarens &namn", "holder_personnummer": "Kontoinnehavarens &personnummer",
+        labels = {"holder_name": "Kontoinnehavarens n&amn", "holder_personnummer": "Kontoinnehavarens &personnummer",
                   "clearing": "&Clearingnummer", "account": "&Kontonummer"}
         self.edits: dict[str, QLineEdit] = {}
         self.field_errors: dict[str, QLabel] = {}
@@ -100,7 +101,7 @@ class AutogiroPage(ReceptionPage):
         self.warning = QLabel(self)
         self.warning.setObjectName("account_warning")
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet(WARNING_STYLE)
+        self.warning.setStyleSheet(tone_style("warning"))
         self.warning.hide()
         layout.addWidget(self.warning)
         self.mandate_error = self.error_label("mandate")

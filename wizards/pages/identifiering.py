@@ -47,7 +47,7 @@ class IdentifieringPage(ReceptionPage):
         self.agent_name = QLineEdit(self)
         self.agent_name.setObjectName("agent_name")
         limit(self.agent_name, "agent_name")
-        self.agent_label = QLabel("Ombudets &namn", self)
+        self.agent_label = QLabel("Ombudets na&mn", self)
         self.agent_label.setBuddy(self.agent_name)
         form.addRow(self.agent_label, self.agent_name)
         layout.addLayout(form)

@@ -74,14 +74,14 @@ class PersonuppgifterPage(ReceptionPage):
         left = QFormLayout()
         # Personnummer, or birth date + kön for people without one
         self.personnummer = self._edit("personnummer", "ÅÅÅÅMMDD-NNNN")
-        self.no_personnummer = QCheckBox("Saknar &personnummer", self)
+        self.no_personnummer = QCheckBox("Saknar pers&onnummer", self)
         self.no_personnummer.setObjectName("no_personnummer")
         row = QWidget(self)
         row_layout = QHBoxLayout(row)
         row_layout.setContentsMargins(0, 0, 0, 0)
         row_layout.addWidget(self.personnummer, 1)
         row_layout.addWidget(self.no_personnummer)
-        pnr_label = QLabel("P&ersonnummer", self)
+        pnr_label = QLabel("Personn&ummer", self)
         pnr_label.setBuddy(self.personnummer)
         left.addRow(pnr_label, row)
         self.personnummer_error = self.error_label("personnummer")
@@ -108,14 +108,14 @@ class PersonuppgifterPage(ReceptionPage):
         birth_layout.setContentsMargins(0, 0, 0, 0)
         birth_layout.addWidget(self.birth_date, 1)
         birth_layout.addWidget(self.gender)
-        self.birth_label = QLabel("&Födelsedatum, kön", self)
+        self.birth_label = QLabel("Födelse&datum, kön", self)
         self.birth_label.setBuddy(self.birth_date)
         left.addRow(self.birth_label, self.birth_row)
         self.birth_error = self.error_label("birth_date", "gender")
         left.addRow("", self.birth_error)
 
-        labels = {"first_name": "Förn&amn", "last_name": "Efternam&n", "email": "E-p&ost", "mobile": "&Mobil",
-                  "phone_home": "Telefon &hem", "phone_work": "Telefon a&rbete"}
+        labels = {"first_name": "Förn&amn", "last_name": "E&fternamn", "email": "&E-post", "mobile": "&Mobil",
+                  "phone_home": "Telefon &hem", "phone_work": "Telefon ar&bete"}
         self.field_errors: dict[str, QLabel] = {"personnummer": self.personnummer_error,
                                                 "birth_date": self.birth_error}
         for name in TEXT_FIELDS:

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidg
 from app.domain.money import format_sek
 from app.errors import UserError
 from widgets.services import UiServices
-from wizards.base import WARNING_STYLE, ReceptionPage, ReceptionWizard, set_message
+from widgets.tones import tone_style
+from wizards.base import ReceptionPage, ReceptionWizard, set_message
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class SammanfattningPage(ReceptionPage):
         self.warnings = QLabel(self)
         self.warnings.setObjectName("summary_warnings")
         self.warnings.setWordWrap(True)
-        self.warnings.setStyleSheet(WARNING_STYLE)
+        self.warnings.setStyleSheet(tone_style("warning"))
         layout.addWidget(self.warnings)
         layout.addWidget(self.page_message_label())
 

@@ -238,7 +238,7 @@ class FreezeEndPage(PeriodPage):
         self.current = QLabel(f"Pågående frysning {freeze_start:%Y-%m-%d} – {old_end:%Y-%m-%d}.", self)
         self.current.setObjectName("current_freeze")
         self.input.addRow("Nu", self.current)
-        label = QLabel("&Nytt slutdatum", self)
+        label = QLabel("Nytt slut&datum", self)
         label.setBuddy(self.end)
         self.input.addRow(label, left_aligned(self, self.end))
         self.table.show_amounts(shorten)

@@ -22,16 +22,19 @@ TYPE_AHEAD_MS = 250
 
 
 class ReceiverSearchField(SearchField):
-    """Enter searches (instead of pressing Nästa); ↓ moves into the hits."""
+    """Enter searches — unless the hits shown are for the text in the box and one is chosen: then Enter is
+    Nästa (it goes on to the wizard). ↓ moves into the hits. ``on_enter`` returns True when it searched."""
 
-    def __init__(self, on_enter: Callable[[], None], parent=None) -> None:
+    def __init__(self, on_enter: Callable[[], bool], parent=None) -> None:
         super().__init__(parent)
         self._on_enter = on_enter
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self._on_enter()
-            event.accept()
+            if self._on_enter():
+                event.accept()
+            else:
+                event.ignore()  # the wizard's Enter: Nästa
             return
         super().keyPressEvent(event)
 
@@ -49,7 +52,9 @@ class SokKundPage(ReceptionPage):
         self.runner = QueryRunner.for_core(services.core, self)
         layout = QVBoxLayout(self)
         label = QLabel("&Sök mottagare", self)
-        self.search = ReceiverSearchField(self.search_now, self)
+        self._searching_text: str | None = None  # the text of the search under way
+        self._shown_text: str | None = None  # the search text whose hits the table shows
+        self.search = ReceiverSearchField(self._enter_in_search, self)
         self.search.setObjectName("receiver_search")
         label.setBuddy(self.search)
         layout.addWidget(label)
@@ -109,9 +114,17 @@ class SokKundPage(ReceptionPage):
         return False
 
     # -- behaviour --------------------------------------------------------------
+    def _enter_in_search(self) -> bool:
+        """Enter in the search box: a new text is searched; the same text with a chosen hit goes on (Nästa)."""
+        if self.search.text() == self._shown_text and not self.timer.isActive() and self.receiver_id() is not None:
+            return False
+        self.search_now()
+        return True
+
     def search_now(self) -> None:
         self.timer.stop()
         text = self.search.text()
+        self._searching_text = text
         core = self.services.core
         country = desk_country(self.services)
 
@@ -124,6 +137,7 @@ class SokKundPage(ReceptionPage):
     def _show_hits(self, result: SearchResult) -> None:
         hits = [h for h in result.hits if h.person_id != self._transferor_id]
         self.model.set_hits(hits)
+        self._shown_text = self._searching_text
         self._problem = ()
         set_message(self.receiver_error, None)
         if not self.search.text().strip():
