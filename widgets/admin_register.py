@@ -20,7 +20,8 @@ from app.domain.register_csv import RegisterPreview, RegisterRow, read_register_
 from app.errors import UserError
 from app.routines.lookup_register import ImportRegister, ImportRegisterCommand, RegisterImportRow, register_size
 from app.routines.organisations import ImportRefused
-from widgets.preorders.common import ERROR_STYLE, OK_STYLE, RED, TaskRunner, fit_columns, make_table
+from widgets.preorders.common import TaskRunner, fit_columns, make_table
+from widgets.tones import tone_color, tone_style
 from widgets.services import UiServices
 from widgets.table_model import ROW_ROLE
 
@@ -84,7 +85,7 @@ class RegisterPreviewModel(QAbstractTableModel):
             text = self.cells(row)[index.column()]
             return text if role == Qt.ItemDataRole.DisplayRole or text else None
         if role == Qt.ItemDataRole.ForegroundRole and not row.ok:
-            return RED
+            return tone_color("error")
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == ROW_ROLE:
@@ -199,7 +200,7 @@ class RegisterImportDialog(QDialog):
 
     def _show_message(self, text: str, ok: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.message.setStyleSheet(tone_style("ok" if ok else "error"))
         self.message.setVisible(bool(text))
 
     def _show_error(self, err: UserError) -> None:

@@ -553,8 +553,8 @@ class GlobalSettingsDialog(SettingsDialog):
             self._show_sms_test(False, f"Test-SMS:et kunde inte skickas: {reason}")
 
     def _show_sms_test(self, ok: bool | None, text: str) -> None:
-        colour = {True: "color: #1b5e20;", False: "color: #b00020;", None: "color: #555;"}[ok]
-        self.sms_test_result.setStyleSheet(colour)
+        self.sms_test_result.setStyleSheet({True: tone_style("ok"), False: tone_style("error"),
+                                            None: f"color: {muted_color().name()};"}[ok])
         self.sms_test_result.setProperty("ok", ok)
         self.sms_test_result.setText(text)
         self.sms_test_result.show()

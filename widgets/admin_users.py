@@ -20,6 +20,7 @@ from app.queries.users import LockRow, RoleRow, UserRow, right_rows, role_rows, 
 from app.routines.users_admin import (MIN_PASSWORD, PasswordCommand, RoleCommand, SaveRole, SaveUser, SetPassword,
                                       UnlockCommand, UnlockLogin, UserCommand)
 from widgets.field_messages import make_error_label, set_message
+from widgets.tones import set_muted, tone_style
 
 PASSWORDS_DIFFER = "Lösenorden är inte lika. Skriv samma lösenord i båda fälten."
 
@@ -101,7 +102,7 @@ class UsersTab(QWidget):
             form.addRow("", self.errors[field])
         self.password_note = QLabel()
         self.password_note.setWordWrap(True)
-        self.password_note.setStyleSheet("color: #555;")
+        set_muted(self.password_note)
         form.addRow("", self.password_note)
 
         self.new_button = QPushButton("N&y användare")
@@ -399,7 +400,7 @@ class UsersDialog(QDialog):
         self.tabs.addTab(self.roles, "R&oller")
         self.message = QLabel()
         self.message.setObjectName("message")
-        self.message.setStyleSheet("color: #1b5e20;")
+        self.message.setStyleSheet(tone_style("ok"))
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.button(QDialogButtonBox.StandardButton.Close).setText("S&täng")
         close.rejected.connect(self.reject)

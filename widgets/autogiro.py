@@ -9,18 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout)
 
 from app.autogiro.routines import EXPORTS, ExportCommand, ImportBankgirotFile, ImportCommand, ImportLine, ImportResult
 from app.errors import UserError
-from widgets.preorders.common import ERROR_STYLE, OK_STYLE, TaskRunner
+from widgets.preorders.common import TaskRunner
+from widgets.tones import muted_color, tone_color, tone_style
 from widgets.services import UiServices
 from widgets.table_model import RowTableModel
 
-GREY = QColor("#757575")
-RED = QColor("#b00020")
 
 
 class ImportLineModel(RowTableModel[ImportLine]):
@@ -32,7 +30,7 @@ class ImportLineModel(RowTableModel[ImportLine]):
     def foreground(self, row: ImportLine, column: int) -> Any:
         if row.applies:
             return None
-        return RED if row.outcome.startswith("Finns inte") else GREY
+        return tone_color("error") if row.outcome.startswith("Finns inte") else muted_color()
 
 
 class AutogiroDialog(QDialog):
@@ -196,5 +194,5 @@ class AutogiroDialog(QDialog):
 
     @staticmethod
     def _say(label: QLabel, text: str, *, ok: bool) -> None:
-        label.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        label.setStyleSheet(tone_style("ok" if ok else "error"))
         label.setText(text)

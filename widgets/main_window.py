@@ -20,7 +20,7 @@ from app.paths import user_data_dir
 from app.rights import ADMIN_USERS, SYSTEM_SETTINGS, TILL, can, missing_right_message
 from app.settings import load_settings
 from widgets.screen_fit import fit_to_screen
-from widgets.tones import set_muted
+from widgets.tones import set_muted, tone_style
 from widgets.services import Bus, UiServices
 
 log = logging.getLogger("reception.ui")
@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
         self.outbox_status.setObjectName("outbox_status")
         self.outbox_status.setWordWrap(False)
         self.sms_status = QLabel("")  # SMS waiting because no provider is set, or why the last one failed
-        self.sms_status.setStyleSheet("color: #b00020;")
+        self.sms_status.setStyleSheet(tone_style("error"))
         self.sms_status.hide()
         self.outbox_signals = _OutboxSignals(self)
         self.outbox_signals.status.connect(self._show_outbox_status)

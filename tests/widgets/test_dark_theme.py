@@ -174,3 +174,23 @@ def test_the_cards_overview_reads(qtbot, theme, sqlite_core, make_actor, tmp_pat
     qtbot.wait(50)
     assert measured_contrast(overview.subscription_rows[0].state) >= MINIMUM  # Löper / Fryst / Uppsagt
     assert measured_contrast(overview.debt) >= MINIMUM  # "Ingen skuld."
+
+
+# Files that may name a fixed colour: each paints its own background behind the text (banners, the lock
+# screen, the photo placeholder, the chart), is paper (receipt, freeze confirmation), or is the tones
+# themselves. Every other text takes its colour from widgets.tones or the palette.
+OWN_BACKGROUND = {"widgets/tones.py", "widgets/field_messages.py", "widgets/checkin_banner.py",
+                  "widgets/day_overview.py", "widgets/idle_lock.py", "widgets/offline_banner.py",
+                  "widgets/person_card.py", "widgets/person_overview.py", "widgets/queued_work.py",
+                  "widgets/receipt.py", "widgets/till/window.py", "wizards/subscription/confirmation.py"}
+
+
+def test_no_other_widget_names_a_fixed_text_colour():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    fixed = re.compile(r"color:\s*#|QColor\(\s*[\"']#")
+    found = {str(path.relative_to(root)) for folder in ("widgets", "wizards") for path in (root / folder).rglob("*.py")
+             if fixed.search(path.read_text(encoding="utf-8"))}
+    assert found - OWN_BACKGROUND == set()

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex, QObject, QPersistentModelIndex, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QHeaderView, QLabel, QTableView
 
 from app.domain.periods import add_months
@@ -19,12 +18,6 @@ from widgets.tones import tone_style
 
 log = logging.getLogger("reception.ui")
 
-# The light-theme colours (kept for callers); the widgets here take theirs from widgets.tones, which gives a
-# dark theme lighter ones (issue 14 §5).
-ERROR_STYLE = "color: #b00020;"
-OK_STYLE = "color: #1b5e20;"
-RED = QColor("#b00020")
-GREY = QColor("#757575")
 Index = QModelIndex | QPersistentModelIndex
 
 
