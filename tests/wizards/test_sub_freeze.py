@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from app import menus
 from app.menus import MenuTarget
+from tests import shots
 from tests.app import sub_builders as b
 from tests.wizards.conftest import Driver
 from widgets import printing
@@ -333,6 +334,8 @@ def test_freeze_confirmation_prints_only_after_slutfor_what_was_saved(qtbot, ser
     dialog = d.wizard.confirmation_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.focusWidget() is dialog.print_button and dialog.print_button.isDefault()
+    qtbot.wait(20)
+    assert dialog.grab().save(str(shots.path("frys-bekraftelse-utskrift.png")))
     assert dialog.text.text() == ("Abonnemanget är fryst t.o.m. 2027-01-21. Skriv ut bekräftelsen till kunden. "
                                   "Den skickas också till kund1@example.se.")
     titles: list[str] = []
