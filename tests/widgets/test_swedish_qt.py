@@ -56,3 +56,19 @@ def test_esc_then_enter_on_the_cancel_question_keeps_what_was_typed(qtbot):
     QTimer.singleShot(50, lambda: QTest.keyClick(box2, Qt.Key.Key_Escape))
     box2.exec()
     assert box2.clickedButton() is not leave2
+
+
+def test_the_print_dialog_is_swedish(qtbot, qapp, started):
+    """Receipts, invoices and freeze confirmations are printed through Qt's own QPrintDialog (widgets/printing.py)."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    dialog = QPrintDialog(printer)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    buttons = {button.text().replace("&", "") for button in dialog.findChildren(QPushButton)}
+    labels = {label.text().replace("&", "") for label in dialog.findChildren(QLabel)}
+    assert dialog.windowTitle() == "Skriv ut"
+    assert {"Skriv ut", "Avbryt", "Egenskaper"} <= buttons and "Namn:" in labels
+    dialog.reject()
