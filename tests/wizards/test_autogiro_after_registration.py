@@ -14,7 +14,9 @@ from app.queries.person_card import load_person_card
 from db.models import AutogiroDebit, AutogiroMandate, Invoice, Person, Subscription
 from tests.app import bgc_files
 from tests.app import builders
+from devices.hub import CardReaderHub
 from tests.wizards.conftest import Driver
+from widgets.services import Bus, UiServices
 from tests.wizards.test_new_private_customer import choose_photo, photo_file, run_to_inpassering
 from wizards.base import PageId
 from wizards.registration import start_new_private_customer
@@ -31,8 +33,22 @@ def _rows(core) -> tuple:
                 sorted(s.execute(select(Subscription.id, Subscription.charged_through)).all()))
 
 
-def test_registered_in_the_wizard_then_the_whole_autogiro_loop(qtbot, services, cat, sqlite_core, make_actor,
-                                                               tmp_path):
+@pytest.fixture
+def desk(core, make_actor, tmp_path, postal_codes, error_box, confirm) -> UiServices:
+    """The wizards' desk (tests/wizards/conftest.py `services`) on either database."""
+    s = UiServices(core=core, actor=make_actor(core, "recep"), bus=Bus(), user_data_dir=tmp_path / "data",
+                   cards=CardReaderHub(), postal=postal_codes)
+    s.extra["camera_source"] = None
+    yield s
+    for wizard in list(s.extra.get("open_wizards", [])):
+        wizard._entered = False
+        wizard.reject()
+
+
+def test_registered_in_the_wizard_then_the_whole_autogiro_loop(qtbot, desk, core, make_actor, tmp_path):
+    """On SQLite and PostgreSQL."""
+    services, sqlite_core = desk, core
+    cat = builders.build_catalog(core)
     builders.settings(sqlite_core, autogiro_bankgiro="5050-1055", autogiro_customer_number="123456")
     d = Driver(qtbot, start_new_private_customer(services))
     run_to_inpassering(d, cat)
