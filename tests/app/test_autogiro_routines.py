@@ -370,8 +370,9 @@ def test_the_shortcut_for_plain_subscriptions_draws_exactly_what_debitera_ikapp_
             a_start = rng.choice((start, date.fromordinal(start.toordinal() + rng.randrange(0, 400))))
             a_through = rng.choice((through, None, date.fromordinal(a_start.toordinal() + rng.randrange(-1, 2900))))
             if a_through is None or a_through >= a_start - date.resolution:
-                addons.append(SubscriptionFacts(key=f"a{n}", kind="AG", price_ore=5000, interval_months=1,
-                                                start=a_start, charged_through=a_through))
+                addons.append(SubscriptionFacts(key=f"a{n}", kind="AG", price_ore=rng.choice((5000, 3333)),
+                                                interval_months=rng.choice((1, 1, 3, 12)), start=a_start,
+                                                charged_through=a_through))
         assert draw_plan(facts, addons, horizon) == catch_up_plan(facts, addons, horizon), (facts, addons)
         shortcut += not (facts.freezes or facts.credit_days or facts.end)
     assert shortcut > 2500
