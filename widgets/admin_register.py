@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
@@ -21,11 +20,9 @@ from app.errors import UserError
 from app.routines.lookup_register import ImportRegister, ImportRegisterCommand, RegisterImportRow, register_size
 from app.routines.organisations import ImportRefused
 from widgets.preorders.common import TaskRunner, fit_columns, make_table
-from widgets.tones import tone_color, tone_style
 from widgets.services import UiServices
-from widgets.table_model import ROW_ROLE
-
-Index = QModelIndex | QPersistentModelIndex
+from widgets.table_model import FilePreviewModel
+from widgets.tones import tone_style
 
 
 def choose_register_file(parent: QWidget) -> str | None:
@@ -38,32 +35,11 @@ def people(count: int) -> str:
     return f"{count} {'person' if count == 1 else 'personer'}"
 
 
-class RegisterPreviewModel(QAbstractTableModel):
+class RegisterPreviewModel(FilePreviewModel):
     """Every row of the file: line number, the values as they will be stored (else what the file
     said) and the reason in red."""
 
     HEADERS = ("Rad", "Personnummer", "Namn", "Adress", "Skyddad", "Fel")
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[RegisterRow] = []
-
-    def set_rows(self, rows: list[RegisterRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
 
     @staticmethod
     def cells(row: RegisterRow) -> tuple[str, ...]:
@@ -76,21 +52,6 @@ class RegisterPreviewModel(QAbstractTableModel):
             postal = f"{row.postal_code[:3]} {row.postal_code[3:]}" if len(row.postal_code) == 5 else raw[5]
             address = ", ".join(p for p in (row.street, row.co, f"{postal} {row.town}".strip()) if p)
         return (str(row.line_no), pnr, name, address, "ja" if row.protected_identity else "", "; ".join(row.errors))
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            text = self.cells(row)[index.column()]
-            return text if role == Qt.ItemDataRole.DisplayRole or text else None
-        if role == Qt.ItemDataRole.ForegroundRole and not row.ok:
-            return tone_color("error")
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == ROW_ROLE:
-            return row
-        return None
 
 
 class RegisterImportDialog(QDialog):

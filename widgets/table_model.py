@@ -72,3 +72,30 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.ForegroundRole:
             return self.foreground(row, column)
         return None
+
+
+class FilePreviewModel(RowTableModel):
+    """The preview of a file before it is imported (förbeställningar, lokalt register): every row of the
+    file as `cells(row)` — its line number first, right-aligned — a refused row (``row.ok`` false) in the
+    error tone, each text also as its tooltip."""
+
+    @staticmethod
+    def cells(row) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def display(self, row, column: int) -> Any:
+        return self.cells(row)[column]
+
+    def tooltip(self, row, column: int) -> Any:
+        return self.cells(row)[column] or None
+
+    def foreground(self, row, column: int) -> Any:
+        from widgets.tones import tone_color
+
+        return None if row.ok else tone_color("error")
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.isValid() and index.column() == 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return super().data(index, role)
+

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
@@ -12,38 +11,17 @@ from app.domain.preorder_csv import ImportPreview, PreviewRow, apply_existing_op
 from app.errors import UserError
 from app.queries.organisations import ProductChoice, open_preorder_keys
 from app.routines.organisations import ImportPreOrders, ImportPreOrdersCommand, ImportRefused, ImportRow, check_validity
-from widgets.preorders.common import (Index, TaskRunner, date_edit, default_validity,
+from widgets.preorders.common import (TaskRunner, date_edit, default_validity,
                                       error_label, fit_columns, make_table, product_combo)
-from widgets.tones import tone_color, tone_style
 from widgets.services import UiServices
-from widgets.table_model import ROW_ROLE
+from widgets.table_model import FilePreviewModel
+from widgets.tones import tone_style
 
 
-class ImportPreviewModel(QAbstractTableModel):
+class ImportPreviewModel(FilePreviewModel):
     """Every row of the file: line number, the parsed values (else what the file said) and the reason in red."""
 
     HEADERS = ("Rad", "Namn", "Personnr / födelsedatum", "E-post", "Fel")
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[PreviewRow] = []
-
-    def set_rows(self, rows: list[PreviewRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
 
     @staticmethod
     def cells(row: PreviewRow) -> tuple[str, str, str, str, str]:
@@ -60,21 +38,6 @@ class ImportPreviewModel(QAbstractTableModel):
                 identity = raw[1] if len(raw) > 1 else ""
             email = row.email or (raw[2] if len(raw) > 2 else "")
         return str(row.line_no), name, identity, email, "; ".join(row.errors)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            text = self.cells(row)[index.column()]
-            return text if role == Qt.ItemDataRole.DisplayRole or text else None
-        if role == Qt.ItemDataRole.ForegroundRole and not row.ok:
-            return tone_color("error")
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == ROW_ROLE:
-            return row
-        return None
 
 
 def choose_csv_file(parent: QWidget) -> str | None:
