@@ -25,6 +25,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from app.errors import ValidationError
 
@@ -39,6 +40,34 @@ ENCODING_LABELS = {
     "latin-1": "Latin-1 (ISO 8859-1)",
 }
 DELIMITER_LABELS = {";": "semikolon", ",": "komma", "\t": "tabb"}
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class FilePreview(Generic[R]):
+    """A file read for import: every row with its reasons, and how the file was read (shown to the user)."""
+
+    rows: list[R]
+    encoding: str          # codec name, see ENCODING_LABELS
+    delimiter: str         # ';', ',' or '\t'
+    header_skipped: bool
+
+    @property
+    def valid_rows(self) -> list[R]:
+        return [row for row in self.rows if row.ok]
+
+    @property
+    def invalid_rows(self) -> list[R]:
+        return [row for row in self.rows if not row.ok]
+
+    @property
+    def encoding_label(self) -> str:
+        return ENCODING_LABELS[self.encoding]
+
+    @property
+    def delimiter_label(self) -> str:
+        return DELIMITER_LABELS[self.delimiter]
 
 MSG_PDF = (
     "Filen är en PDF, inte en CSV-fil. Öppna listan i Excel eller LibreOffice och "

@@ -21,6 +21,7 @@ from datetime import date
 
 from app.domain.csv_file import (  # noqa: F401 - the MSG_* and labels are this module's API too
     DELIMITER_LABELS, ENCODING_LABELS, MAX_FILE_BYTES, MSG_DOCX, MSG_ODS, MSG_PDF, MSG_XLS, MSG_XLSX, MSG_ZIP, CsvShape,
+    FilePreview,
     binary_message, empty_message, has_line_break, read_csv_text, read_file_bytes, trim_trailing_empty)
 from app.domain.inputs import ascii_key, has_letter, is_email, text_problem
 from app.domain.personnummer import looks_like_personnummer, parse_personnummer
@@ -114,28 +115,8 @@ class PreviewRow:
         return not self.errors
 
 
-@dataclass(frozen=True)
-class ImportPreview:
-    rows: list[PreviewRow]
-    encoding: str          # codec name, see ENCODING_LABELS
-    delimiter: str         # ';', ',' or '\t'
-    header_skipped: bool
-
-    @property
-    def valid_rows(self) -> list[PreviewRow]:
-        return [row for row in self.rows if row.ok]
-
-    @property
-    def invalid_rows(self) -> list[PreviewRow]:
-        return [row for row in self.rows if not row.ok]
-
-    @property
-    def encoding_label(self) -> str:
-        return ENCODING_LABELS[self.encoding]
-
-    @property
-    def delimiter_label(self) -> str:
-        return DELIMITER_LABELS[self.delimiter]
+class ImportPreview(FilePreview[PreviewRow]):
+    """The file's rows with their reasons (app.domain.csv_file.FilePreview)."""
 
 
 # --- entry points -------------------------------------------------------------------------

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from app.domain.csv_file import (DELIMITER_LABELS, ENCODING_LABELS, MAX_FILE_BYTES, CsvShape, empty_message,
-                                 has_line_break, read_csv_text, read_file_bytes, trim_trailing_empty)
+from app.domain.csv_file import (MAX_FILE_BYTES, CsvShape, FilePreview, empty_message, has_line_break,
+                                 read_csv_text, read_file_bytes, trim_trailing_empty)
 from app.domain.inputs import CONTROL_MESSAGE, ascii_key, has_letter, text_problem
 from app.domain.personnummer import looks_like_personnummer, parse_personnummer
 from app.domain.preorder_csv import ERR_ID_EXPONENT, ERR_ID_LEADING_ZERO, ERR_LINE_BREAK, err_duplicate
@@ -75,28 +75,8 @@ class RegisterRow:
         return not self.errors
 
 
-@dataclass(frozen=True)
-class RegisterPreview:
-    rows: list[RegisterRow]
-    encoding: str
-    delimiter: str
-    header_skipped: bool
-
-    @property
-    def valid_rows(self) -> list[RegisterRow]:
-        return [row for row in self.rows if row.ok]
-
-    @property
-    def invalid_rows(self) -> list[RegisterRow]:
-        return [row for row in self.rows if not row.ok]
-
-    @property
-    def encoding_label(self) -> str:
-        return ENCODING_LABELS[self.encoding]
-
-    @property
-    def delimiter_label(self) -> str:
-        return DELIMITER_LABELS[self.delimiter]
+class RegisterPreview(FilePreview[RegisterRow]):
+    """The file's rows with their reasons (app.domain.csv_file.FilePreview)."""
 
 
 # --- entry points -------------------------------------------------------------------------
