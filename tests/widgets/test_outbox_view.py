@@ -4,10 +4,7 @@ status bar saying when mail waits for a server or sending fails — against a re
 (aiosmtpd) that accepts, one that refuses, and one that is down."""
 from __future__ import annotations
 
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
@@ -16,44 +13,12 @@ from app.queries.outbox import outbox_summary, status_text
 from app.routines.outbox_admin import ChangeOutboxMessage, OutboxCommand
 from app.settings import save_setting
 from db.models import AuditEntry, OutboxMessage
-from tests.widgets.test_admin_settings import menu_titles, open_entry, window_for  # noqa: F401 - fixture
+from tests.widgets.test_admin_global_settings import free_port, smtp_server  # noqa: F401 - fixture
+from tests.widgets.test_admin_settings import open_entry, window_for  # noqa: F401 - fixture
 from widgets.main_window import _OutboxJob
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints",
                                        r"This plugin does not support raise\(\)")
-
-
-class Answer:
-    def __init__(self, reply: str = "250 OK"):
-        self.reply = reply
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
-        if self.reply.startswith("250"):
-            self.messages.append(envelope.rcpt_tos)
-        return self.reply
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    started = []
-
-    def start(reply: str = "250 OK"):
-        handler = Answer(reply)
-        port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        started.append(controller)
-        return handler, port
-    yield start
-    for controller in started:
-        controller.stop()
 
 
 def use_server(core, port: int) -> None:
@@ -189,7 +154,7 @@ def test_a_refusing_server_then_a_down_one_then_resend_through_the_dialog_delive
     assert state(core, mid)[:2] == ("vantar", 0)
     assert audits(core) == [(ChangeOutboxMessage.name, mid)]
     run_outbox(window)
-    assert state(core, mid) == ("skickad", 1, None) and handler.messages == [["anna@example.se"]]
+    assert state(core, mid) == ("skickad", 1, None) and [m[1] for m in handler.messages] == [["anna@example.se"]]
     qtbot.waitUntil(lambda: window.outbox_status.text() == "")
     dialog.filter.setCurrentIndex(dialog.filter.findData("skickad"))
     assert [r[3] for r in table_texts(dialog)] == ["Skickad"]
