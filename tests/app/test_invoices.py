@@ -29,7 +29,7 @@ def count(core, model, *where) -> int:
 
 def audits(core, action) -> list[AuditEntry]:
     with core.sessions() as session:
-        return session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+        return session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
 
 
 def invoice_row(core, invoice_id) -> Invoice:

@@ -53,7 +53,8 @@ def audit_rows(core):
 
     with core.sessions() as s:
         return [(r.user_id, r.at, r.entity, r.details) for r in
-                s.scalars(select(AuditEntry).where(AuditEntry.action == "Importera lokalt register"))]
+                s.scalars(select(AuditEntry).where(AuditEntry.action == "Importera lokalt register")
+                              .order_by(AuditEntry.id))]
 
 
 # --------------------------------------------------------------------------

@@ -60,7 +60,8 @@ def audit_rows(core, action: str):
     from db.models import AuditEntry
 
     with core.sessions() as s:
-        return [(r.user_id, r.at, r.details) for r in s.scalars(select(AuditEntry).where(AuditEntry.action == action))]
+        return [(r.user_id, r.at, r.details) for r in s.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                                                                         .order_by(AuditEntry.id))]
 
 
 def user_id(core, username: str) -> int:

@@ -48,7 +48,7 @@ def state(core, message_id):
 def audits(core):
     with core.sessions() as s:
         return [(a.action, a.entity_id) for a in s.scalars(select(AuditEntry).where(
-            AuditEntry.action == ChangeOutboxMessage.name))]
+            AuditEntry.action == ChangeOutboxMessage.name).order_by(AuditEntry.id))]
 
 
 def run_outbox(window) -> None:
