@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
 from app.autogiro.routines import EXPORTS, ExportCommand, ExportDebits, ImportBankgirotFile, ImportCommand
 from app.cli_auth import add_user_arguments, cli_actor
+from app.cli_common import fail, iso_date
 from app.context import Core
 from app.errors import UserError
 
@@ -34,12 +34,6 @@ COMMAND = "autogiro"
 EXIT_OK, EXIT_ATTENTION, EXIT_REFUSED = 0, 1, 2
 ONLY = {"medgivanden": "medgivanden", "betalningar": "betalningar", "makuleringar": "makuleringar"}
 
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"”{text}” är inget datum. Skriv ÅÅÅÅ-MM-DD.") from None
 
 
 def add_parser(sub) -> None:
@@ -51,7 +45,7 @@ def add_parser(sub) -> None:
                                          "dragningsdag. Det som redan har skickats skickas inte igen.")
     exp.add_argument("--folder", required=True, metavar="MAPP", help="mappen som filerna skrivs i")
     exp.add_argument("--only", choices=sorted(ONLY), help="bara den här filen")
-    exp.add_argument("--date", dest="debit_date", type=_iso_date, metavar="ÅÅÅÅ-MM-DD",
+    exp.add_argument("--date", dest="debit_date", type=iso_date, metavar="ÅÅÅÅ-MM-DD",
                      help="dragningsdag för betalningsunderlaget (standard: nästa dragningsdag)")
     add_user_arguments(exp)
     imp = actions.add_parser("import", help="läs in en fil från Bankgirot",
@@ -61,16 +55,12 @@ def add_parser(sub) -> None:
     imp.add_argument("file", metavar="FIL", help="filen från Bankgirot")
 
 
-def _fail(message: str) -> int:
-    print(f"reception: {message}", file=sys.stderr)
-    return EXIT_REFUSED
-
 
 def run(args: argparse.Namespace, core: Core) -> int:
     try:
         actor = cli_actor(args, core)
     except UserError as err:
-        return _fail(err.message)
+        return fail(err.message)
     if args.autogiro_action == "export":
         return _export(args, core, actor)
     return _import(args, core, actor)
@@ -85,7 +75,7 @@ def _export(args, core: Core, actor) -> int:
         try:
             result = routine_type(core).execute(command, actor)
         except UserError as err:
-            return _fail(f"{routine_type.name}: {err.message}")
+            return fail(f"{routine_type.name}: {err.message}")
         where = f" → {result.file_name}" if result.file_name else ""
         print(f"{routine_type.name}: {result.summary}{where}")
         for reason in result.skipped:
@@ -101,7 +91,7 @@ def _import(args, core: Core, actor) -> int:
     try:
         result = ImportBankgirotFile(core).execute(ImportCommand(args.file), actor)
     except UserError as err:
-        return _fail(err.message)
+        return fail(err.message)
     print(f"{result.file_name}: {result.summary}")
     for line in result.unmatched_lines:
         print(f"rad {line.line_no}: {line.outcome}", file=sys.stderr)

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
 from sqlalchemy import select
 
 from app.cli_auth import add_user_arguments, cli_actor
+from app.cli_common import fail, iso_date
 from app.context import Actor, Core
 from app.domain.orgnr import parse_orgnr
 from app.domain.preorder_csv import ImportPreview, apply_existing_open, read_preorder_file
@@ -35,12 +35,6 @@ from app.routines.organisations import ImportPreOrders, ImportPreOrdersCommand, 
 COMMAND = "preorders"
 EXIT_OK, EXIT_BAD_ROWS, EXIT_REFUSED = 0, 1, 2
 
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"”{text}” är inget datum. Skriv ÅÅÅÅ-MM-DD.") from None
 
 
 def add_parser(sub) -> None:
@@ -53,19 +47,15 @@ def add_parser(sub) -> None:
     imp.add_argument("--org", required=True, metavar="ORGNR", help="organisationsnummer, t.ex. 556074-3089")
     imp.add_argument("--product", required=True, metavar="ID",
                      help="produktens id eller kod (på organisationens prislista)")
-    imp.add_argument("--from", dest="valid_from", required=True, type=_iso_date, metavar="ÅÅÅÅ-MM-DD",
+    imp.add_argument("--from", dest="valid_from", required=True, type=iso_date, metavar="ÅÅÅÅ-MM-DD",
                      help="giltig från")
-    imp.add_argument("--to", dest="valid_to", required=True, type=_iso_date, metavar="ÅÅÅÅ-MM-DD",
+    imp.add_argument("--to", dest="valid_to", required=True, type=iso_date, metavar="ÅÅÅÅ-MM-DD",
                      help="giltig till")
     add_user_arguments(imp)
     imp.add_argument("--skip-invalid", action="store_true",
                      help="importera de giltiga raderna även om andra rader har fel")
     imp.add_argument("file", metavar="FIL", help="CSV-filen")
 
-
-def _fail(message: str) -> int:
-    print(f"reception: {message}", file=sys.stderr)
-    return EXIT_REFUSED
 
 
 def _organisation_and_product(core: Core, actor: Actor, orgnr_text: str, product_text: str) -> tuple[int, str, int]:
@@ -106,7 +96,7 @@ def _import(args: argparse.Namespace, core: Core) -> int:
         with core.sessions() as session:
             preview = apply_existing_open(preview, open_preorder_keys(session, actor, org_id, product_id))
     except UserError as err:
-        return _fail(err.message)
+        return fail(err.message)
 
     bad, good = preview.invalid_rows, preview.valid_rows
     if bad:
@@ -122,10 +112,10 @@ def _import(args: argparse.Namespace, core: Core) -> int:
     except ImportRefused as err:
         for problem in err.problems:
             print(f"rad {problem.line_no}: {'; '.join(problem.reasons)}", file=sys.stderr)
-        _fail(err.message)
+        fail(err.message)
         return EXIT_BAD_ROWS
     except UserError as err:
-        return _fail(err.message)
+        return fail(err.message)
     skipped = f" {len(bad)} rader med fel hoppades över." if bad else ""
     print(f"Importerade {count} förbeställningar för {org_label}.{skipped}")
     return EXIT_OK

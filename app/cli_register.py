@@ -21,6 +21,7 @@ import os
 import sys
 
 from app.cli_auth import add_user_arguments, cli_actor
+from app.cli_common import fail
 from app.context import Core
 from app.domain.register_csv import read_register_file
 from app.errors import UserError
@@ -45,10 +46,6 @@ def add_parser(sub) -> None:
     imp.add_argument("file", metavar="FIL", help="CSV-filen")
 
 
-def _fail(message: str) -> int:
-    print(f"reception: {message}", file=sys.stderr)
-    return EXIT_REFUSED
-
 
 def run(args: argparse.Namespace, core: Core) -> int:
     try:
@@ -62,7 +59,7 @@ def _import(args: argparse.Namespace, core: Core) -> int:
         actor = cli_actor(args, core)
         preview = read_register_file(args.file, today=core.clock.today())
     except UserError as err:
-        return _fail(err.message)
+        return fail(err.message)
     bad, good = preview.invalid_rows, preview.valid_rows
     if bad:
         for row in bad:
@@ -78,10 +75,10 @@ def _import(args: argparse.Namespace, core: Core) -> int:
     except ImportRefused as err:
         for problem in err.problems:
             print(f"rad {problem.line_no}: {'; '.join(problem.reasons)}", file=sys.stderr)
-        _fail(err.message)
+        fail(err.message)
         return EXIT_BAD_ROWS
     except UserError as err:
-        return _fail(err.message)
+        return fail(err.message)
     skipped = f" {len(bad)} rader med fel hoppades över." if bad else ""
     print(f"Det lokala registret har nu {count} personer.{skipped}")
     return EXIT_OK

@@ -76,12 +76,8 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
 
 class FilePreviewModel(RowTableModel):
     """The preview of a file before it is imported (förbeställningar, lokalt register): every row of the
-    file as `cells(row)` — its line number first, right-aligned — a refused row (``row.ok`` false) in the
-    error tone, each text also as its tooltip."""
-
-    @staticmethod
-    def cells(row) -> tuple[str, ...]:
-        raise NotImplementedError
+    file as the subclass's ``cells(row)`` (a static method giving the row's texts, the line number first,
+    shown right-aligned), a refused row (``row.ok`` false) in the error tone, each text also as its tooltip."""
 
     def display(self, row, column: int) -> Any:
         return self.cells(row)[column]
