@@ -28,6 +28,7 @@ class LoginDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setStyleSheet(tone_style("error"))
+        self.error.setWordWrap(True)  # the lock-out message says how long: a line of its own, never clipped
         self.error.hide()
         layout.addWidget(self.error)
         if hint:
@@ -49,6 +50,7 @@ class LoginDialog(QDialog):
         except UserError as err:
             self.error.setText(err.message)
             self.error.show()
+            self.adjustSize()  # room for the message: the demo hint below it is not squeezed
             self.password.selectAll()
             self.password.setFocus()
             return

@@ -32,6 +32,26 @@ def test_wrong_password_says_so_and_keeps_the_dialog_open(qtbot, sqlite_core):
     assert dialog.username.text() == "recep"
 
 
+def test_the_lock_out_message_wraps_and_the_hint_below_it_keeps_its_room(qtbot, sqlite_core):
+    from PySide6.QtWidgets import QLabel
+
+    hint = "Demo: logga in som reception, kundansvarig eller admin med lösenordet demo."
+    dialog = LoginDialog(sqlite_core, username="recep", hint=hint)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    width = dialog.width()
+    for _ in range(5):  # app.auth: the fifth wrong password locks the name
+        qtbot.keyClicks(dialog.password, "fel")
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.error.text().startswith("För många felaktiga försök")
+    hint_label = next(label for label in dialog.findChildren(QLabel) if label.text() == hint)
+    qtbot.wait(50)  # the layout settles
+    assert dialog.error.geometry().bottom() < hint_label.geometry().top()
+    assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())  # every line shown
+    assert dialog.width() <= width  # the long message wraps; the log-in box does not widen across the screen
+
+
 def test_crash_dialog_shows_the_log_path_and_copies_masked_details(qtbot, tmp_path):
     dialog = CrashDialog("Traceback ...\nValueError: personnummer 198507099805", tmp_path / "reception.log")
     qtbot.addWidget(dialog)
