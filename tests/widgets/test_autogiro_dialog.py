@@ -124,3 +124,23 @@ def test_the_person_card_shows_the_mandate_history_the_debits_and_the_failed_deb
     assert [debits.item(0, c).text() for c in range(debits.columnCount())] == [
         "2026-11-27", "400,00 kr", "2027-01-21", "Misslyckades", reference,
         "Täckning saknas – dragningen gick inte igenom."]
+
+
+def test_every_field_and_button_of_the_dialog_has_its_own_alt_letter(qtbot, window_for):  # noqa: F811
+    from PySide6.QtWidgets import QAbstractButton
+
+    from widgets.main_window import mnemonic
+
+    dialog = open_entry(qtbot, window_for("admin"), "Autogiro (Bankgirot)…")
+    texts = [b.text() for b in dialog.findChildren(QAbstractButton) if b.isVisible()]
+    texts += [label.text() for label in dialog.findChildren(QLabel) if label.buddy() is not None]
+    letters = [mnemonic(text) for text in texts]
+    assert None not in letters, texts  # the keyboard reaches every one with Alt+letter
+    assert len(set(letters)) == len(letters), texts
+    from PySide6.QtWidgets import QApplication
+
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    dialog.export_button.setFocus()
+    qtbot.keyClick(dialog.export_button, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    assert dialog.focusWidget() is dialog.folder
